@@ -1,0 +1,162 @@
+"""``create_client`` / ``create_async_client``: the SDK's own clients, set up for DeepSeek and nothing else."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import openai
+
+from ._errors import InvalidRequestError
+from ._hook import LEGACY_MODES, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
+from ._settings import EnvFile, resolve
+
+try:
+    from openai import Omit
+except ImportError:  # pragma: no cover - openai < 1.57 is below our floor, kept for clear failure elsewhere
+    from openai._types import Omit
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "create_async_client",
+    "create_async_http_client",
+    "create_client",
+    "create_http_client",
+]
+
+DEFAULT_TIMEOUT = 1800.0
+"""Seconds to wait for a reply: a non-streaming thinking reply can run for many minutes with no bytes between."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for the TCP/TLS connection."""
+DEFAULT_MAX_RETRIES = 2
+"""The SDK's own default: 408, 409, 429 and 5xx are retried with a short backoff."""
+
+
+def _neutral_headers(api_key: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID / OPENAI_CUSTOM_HEADERS itself and would send them on.
+    headers: dict[str, Any] = {}
+    if kwargs.get("organization") is None:
+        headers["OpenAI-Organization"] = Omit()
+    if kwargs.get("project") is None:
+        headers["OpenAI-Project"] = Omit()
+    for line in os.environ.get("OPENAI_CUSTOM_HEADERS", "").splitlines():
+        name, sep, _ = line.partition(":")
+        name = name.strip()
+        if sep and name:
+            # An Authorization line there would replace our key, so pin ours instead of omitting it.
+            headers[name] = f"Bearer {api_key}" if name.lower() == "authorization" else Omit()
+    return headers
+
+
+def _prepare(
+    api_key: str | None,
+    base_url: str | None,
+    env_file: EnvFile,
+    beta: bool,
+    legacy_models: str,
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    if legacy_models not in LEGACY_MODES:
+        raise InvalidRequestError(
+            f"legacy_models={legacy_models!r} is not a mode.",
+            fix="use legacy_models='translate' (default), 'error' or 'pass'.",
+        )
+    settings = resolve(api_key, base_url, env_file=env_file, beta=beta)
+    headers = _neutral_headers(settings.api_key, kwargs)
+    headers.update(kwargs.pop("default_headers", None) or {})
+    kwargs.setdefault("timeout", openai.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT))
+    kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
+    client = kwargs.get("http_client")
+    if client is not None and legacy_models != "pass" and _needs_hook(client):
+        warn_once(
+            "http_client",
+            "create_client(http_client=...) uses your HTTP client as it is, so legacy model names are not "
+            "translated and thinking-mode warnings are off. Fix: build it with create_http_client(...) or "
+            "create_async_http_client(...), or pass legacy_models='pass' to silence this.",
+            UserWarning,
+        )
+    return {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
+
+
+def _needs_hook(http_client: object) -> bool:
+    return not isinstance(http_client, (DeepSeekHttpClient, AsyncDeepSeekHttpClient))
+
+
+def create_client(
+    api_key: str | None = None,
+    *,
+    base_url: str | None = None,
+    beta: bool = False,
+    env_file: EnvFile = None,
+    legacy_models: LegacyMode = "translate",
+    **kwargs: Any,
+) -> openai.OpenAI:
+    """Return an ``openai.OpenAI`` client set up for DeepSeek.
+
+    The key comes from ``api_key``, else ``DEEPSEEK_API_KEY`` in the environment, else ``DEEPSEEK_API_KEY`` in a
+    ``.env`` file (searched from the working directory upward, or ``env_file``). ``OPENAI_API_KEY``,
+    ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` and ``OPENAI_CUSTOM_HEADERS`` never reach
+    DeepSeek. Nothing is written to ``os.environ``.
+
+    Args:
+        api_key: the DeepSeek key (``sk-…``); ``None`` looks it up as above.
+        base_url: explicit base URL; else ``DEEPSEEK_BASE_URL`` (or ``DEEPSEEK_API_BASE``) from the environment,
+            then ``.env``, else ``https://api.deepseek.com``.
+        beta: use the beta base (``…/beta``) needed by chat prefix completion, FIM and strict tools.
+        env_file: ``None`` searches for ``.env``; a path reads that file; ``False`` reads none. The
+            ``PYTHON_DOTENV_DISABLED`` variable turns ``.env`` reading off.
+        legacy_models: what to do with the retired ids ``deepseek-chat`` / ``deepseek-reasoner``:
+            ``"translate"`` (default) sends ``deepseek-flash`` with thinking off / on and warns once
+            (``DeprecationWarning``); ``"error"`` raises :class:`LegacyModelError` before sending; ``"pass"`` sends
+            them untouched. An explicit ``thinking`` in ``extra_body`` is kept. The same hook warns once when
+            ``temperature`` or a penalty is sent while thinking is on. A custom ``http_client`` switches the
+            hook off (a warning says so) unless it comes from :func:`create_http_client`.
+        **kwargs: passed to ``openai.OpenAI`` as is (``timeout``, ``max_retries``, ``default_headers``,
+            ``http_client``, ...). Defaults: ``timeout`` 1800 s read / 10 s connect, ``max_retries`` 2.
+
+    Returns:
+        A plain ``openai.OpenAI``.
+
+    Raises:
+        MissingAPIKeyError: no key was found (the message lists the three places looked in).
+        InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode.
+    """
+    options = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
+    if options.get("http_client") is None:
+        options["http_client"] = DeepSeekHttpClient(legacy_models=legacy_models)
+    return openai.OpenAI(**options)
+
+
+def create_async_client(
+    api_key: str | None = None,
+    *,
+    base_url: str | None = None,
+    beta: bool = False,
+    env_file: EnvFile = None,
+    legacy_models: LegacyMode = "translate",
+    **kwargs: Any,
+) -> openai.AsyncOpenAI:
+    """Return an ``openai.AsyncOpenAI`` client set up for DeepSeek; the async twin of :func:`create_client`.
+
+    Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
+    """
+    options = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
+    if options.get("http_client") is None:
+        options["http_client"] = AsyncDeepSeekHttpClient(legacy_models=legacy_models)
+    return openai.AsyncOpenAI(**options)
+
+
+def create_http_client(*, legacy_models: LegacyMode = "translate", **kwargs: Any) -> DeepSeekHttpClient:
+    """Return the sync HTTP client :func:`create_client` uses, for passing custom httpx options (proxy, limits).
+
+    Args:
+        legacy_models: as in :func:`create_client`.
+        **kwargs: httpx client options, passed on as is.
+    """
+    return DeepSeekHttpClient(legacy_models=legacy_models, **kwargs)
+
+
+def create_async_http_client(*, legacy_models: LegacyMode = "translate", **kwargs: Any) -> AsyncDeepSeekHttpClient:
+    """Return the async HTTP client :func:`create_async_client` uses; the async twin of :func:`create_http_client`."""
+    return AsyncDeepSeekHttpClient(legacy_models=legacy_models, **kwargs)

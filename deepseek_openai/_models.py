@@ -1,0 +1,233 @@
+"""Every DeepSeek number the package knows: model names, limits, prices and peak hours.
+
+This is the only module with facts about models in it. When DeepSeek renames a model or changes a price,
+this file and the CHANGELOG change; nothing else should.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal
+
+from ._errors import UnknownModelError
+
+__all__ = [
+    "DEEPSEEK_CHAT",
+    "DEEPSEEK_FLASH",
+    "DEEPSEEK_REASONER",
+    "DEEPSEEK_V4_PRO",
+    "EFFORT_LEVELS",
+    "FIM_MAX_TOKENS",
+    "MAX_TOOLS",
+    "MODELS",
+    "ModelInfo",
+    "ModelName",
+    "PEAK_WINDOWS_UTC",
+    "PRICES_EFFECTIVE",
+    "PriceList",
+    "Prices",
+    "Rates",
+    "current_models",
+    "model_info",
+]
+
+DEEPSEEK_FLASH = "deepseek-flash"
+"""DeepSeek's fast general model (DeepSeek-V4.1-Flash); thinking and non-thinking; images in."""
+DEEPSEEK_V4_PRO = "deepseek-v4-pro"
+"""DeepSeek's larger model (DeepSeek-V4-Pro); thinking and non-thinking; text only."""
+DEEPSEEK_CHAT = "deepseek-chat"
+"""Legacy name, retired 2026-07-24: now means ``deepseek-flash`` with thinking disabled."""
+DEEPSEEK_REASONER = "deepseek-reasoner"
+"""Legacy name, retired 2026-07-24: now means ``deepseek-flash`` with thinking enabled."""
+
+ModelName = Literal["deepseek-flash", "deepseek-v4-pro"]
+"""The model ids DeepSeek serves today. Signatures take ``ModelName | str`` so new ids still work."""
+
+EFFORT_LEVELS: tuple[str, ...] = ("none", "low", "high", "max")
+"""Accepted ``reasoning_effort`` values; ``none`` turns thinking off (api/create-chat-completion)."""
+
+FIM_MAX_TOKENS = 4096
+"""Largest ``max_tokens`` for FIM completion (guides/fim_completion: "max 4K tokens")."""
+
+MAX_TOOLS = 128
+"""Most function tools one chat request may carry (api/create-chat-completion)."""
+
+PRICES_EFFECTIVE = datetime(2026, 9, 10, 4, 0, tzinfo=timezone.utc)
+"""When the price table below took effect (quick_start/pricing, unchanged in the 2026-11-15 snapshot)."""
+
+PEAK_WINDOWS_UTC: tuple[tuple[time, time], ...] = ((time(1, 0), time(4, 0)), (time(6, 0), time(10, 0)))
+"""Peak-price hours, Monday to Friday, in UTC (09:00-12:00 and 14:00-18:00 Beijing); all else is off-peak."""
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Prices per one million tokens, in one currency, for one time band."""
+
+    cache_hit: Decimal
+    """Input tokens served from the context cache."""
+    cache_miss: Decimal
+    """Input tokens not in the cache."""
+    output: Decimal
+    """Output tokens, reasoning included."""
+
+
+@dataclass(frozen=True)
+class PriceList:
+    """Peak and off-peak rates in one currency."""
+
+    off_peak: Rates
+    peak: Rates
+
+
+@dataclass(frozen=True)
+class Prices:
+    """A model's prices. USD and CNY are separate lists, not an exchange rate; the account decides which applies."""
+
+    usd: PriceList
+    cny: PriceList
+
+    def in_currency(self, currency: str) -> PriceList:
+        """Return the list for ``"USD"`` or ``"CNY"`` (case-insensitive).
+
+        Raises:
+            ValueError: for any other currency.
+        """
+        key = currency.upper()
+        if key == "USD":
+            return self.usd
+        if key == "CNY":
+            return self.cny
+        raise ValueError(f"currency must be 'USD' or 'CNY', got {currency!r}")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What DeepSeek documents about one model id.
+
+    For a legacy or alias id the limits and prices are those of the model that serves it now, and
+    ``served_by`` names that model.
+    """
+
+    name: str
+    """The id as written in requests."""
+    served_by: str
+    """The current model id that answers requests for this id (itself for current models)."""
+    status: Literal["current", "alias", "retired"]
+    """``current``: a live id; ``alias``: still accepted, served by ``served_by``; ``retired``: DeepSeek answers 400."""
+    context_window: int
+    """Input plus output tokens, as ``GET /models`` reports it."""
+    max_output_tokens: int
+    """Largest accepted ``max_tokens``."""
+    default_output_tokens: int
+    """``max_tokens`` DeepSeek applies when none is sent, thinking off."""
+    default_output_tokens_thinking: int
+    """``max_tokens`` DeepSeek applies when none is sent, thinking on."""
+    default_output_tokens_max_effort: int
+    """``max_tokens`` DeepSeek applies when none is sent, ``reasoning_effort="max"``."""
+    thinking_modes: tuple[str, ...]
+    """Which of ``"thinking"`` and ``"non-thinking"`` the model offers; thinking is the default."""
+    vision: bool
+    """Whether user messages may carry images."""
+    fim: bool
+    """Whether FIM completion (beta, non-thinking only) is offered."""
+    concurrency_limit: int
+    """Simultaneous requests per account before DeepSeek answers 429."""
+    prices: Prices
+    """Price lists in USD and CNY."""
+    legacy_thinking: bool | None = None
+    """For a retired id, whether it meant thinking on (``deepseek-reasoner``) or off (``deepseek-chat``)."""
+
+    @property
+    def is_legacy(self) -> bool:
+        """True when this id is not a current one (an alias or a retired name)."""
+        return self.status != "current"
+
+
+def _rates(hit: str, miss: str, out: str) -> Rates:
+    return Rates(Decimal(hit), Decimal(miss), Decimal(out))
+
+
+# Off-peak is exactly half of peak (quick_start/pricing, effective 2026-09-10).
+_FLASH_PRICES = Prices(
+    usd=PriceList(off_peak=_rates("0.003", "0.15", "0.60"), peak=_rates("0.006", "0.30", "1.20")),
+    cny=PriceList(off_peak=_rates("0.02", "1", "4"), peak=_rates("0.04", "2", "8")),
+)
+_PRO_PRICES = Prices(
+    usd=PriceList(off_peak=_rates("0.022", "0.66", "1.98"), peak=_rates("0.044", "1.32", "3.96")),
+    cny=PriceList(off_peak=_rates("0.15", "4.5", "13.5"), peak=_rates("0.30", "9", "27")),
+)
+
+_FLASH = ModelInfo(
+    name=DEEPSEEK_FLASH,
+    served_by=DEEPSEEK_FLASH,
+    status="current",
+    context_window=1_048_576,
+    max_output_tokens=393_216,
+    default_output_tokens=8_192,
+    default_output_tokens_thinking=65_536,
+    default_output_tokens_max_effort=131_072,
+    thinking_modes=("thinking", "non-thinking"),
+    vision=True,
+    fim=True,
+    concurrency_limit=2500,
+    prices=_FLASH_PRICES,
+)
+_PRO = dataclasses.replace(
+    _FLASH, name=DEEPSEEK_V4_PRO, served_by=DEEPSEEK_V4_PRO, vision=False, concurrency_limit=500, prices=_PRO_PRICES
+)
+
+
+def _legacy(name: str, status: Literal["alias", "retired"], thinking: bool | None) -> ModelInfo:
+    return dataclasses.replace(_FLASH, name=name, status=status, legacy_thinking=thinking)
+
+
+MODELS: Mapping[str, ModelInfo] = MappingProxyType(
+    {
+        info.name: info
+        for info in (
+            _FLASH,
+            _PRO,
+            # Retired 2026-07-24 15:59 UTC; DeepSeek answers 400 (news/v4-flash, quick_start/your_first_api_call).
+            _legacy(DEEPSEEK_CHAT, "retired", False),
+            _legacy(DEEPSEEK_REASONER, "retired", True),
+            # Still accepted and billed as Flash since 2026-09-10 (news/v4-1-flash).
+            _legacy("deepseek-v4-flash", "alias", None),
+            _legacy("deepseek-v4-flash-vision-exp", "alias", None),
+        )
+    }
+)
+"""Every model id the package knows, current ones first; read-only."""
+
+
+def current_models() -> tuple[str, ...]:
+    """Return the ids DeepSeek serves today, in table order."""
+    return tuple(name for name, info in MODELS.items() if info.status == "current")
+
+
+def model_info(name: str) -> ModelInfo:
+    """Return the record for a model id, legacy ids included.
+
+    Args:
+        name: a model id such as ``"deepseek-flash"``.
+
+    Returns:
+        The frozen :class:`ModelInfo` for that id.
+
+    Raises:
+        UnknownModelError: when the id is unknown (also a ``KeyError``); the message lists the known ids.
+    """
+    try:
+        return MODELS[name]
+    except KeyError:
+        known = ", ".join(current_models())
+        legacy = ", ".join(n for n, i in MODELS.items() if i.is_legacy)
+        raise UnknownModelError(
+            f"Unknown DeepSeek model {name!r}.",
+            fix=f"use one of {known} (legacy ids also known: {legacy}).",
+            rule="unknown_model",
+        ) from None

@@ -1,0 +1,240 @@
+"""DeepSeek's request rules as data: what the service refuses, with which status and words, and our fix.
+
+One table serves three readers: ``check_messages`` and the other helpers (raise before the network),
+``deepseek_openai.testing`` (answer like the real service) and ``explain`` (turn an API error into a fix).
+Messages marked "[!]" in a row's ``note`` are our best reading of undocumented behaviour; if DeepSeek's real
+wording turns out different, change that row only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ["RULES", "Rule", "rule"]
+
+DOCS = "https://api-docs.deepseek.com"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One thing DeepSeek refuses (or silently mishandles), with the status it answers and the fix."""
+
+    id: str
+    """Stable identifier, also carried by our errors as ``.rule``."""
+    status: int | None
+    """HTTP status DeepSeek answers; ``None`` when DeepSeek accepts the request but the result is wrong."""
+    message: str
+    """DeepSeek's error message (``{...}`` fields are filled in per request)."""
+    fix: str
+    """What to change, in one sentence."""
+    docs: str
+    """The DeepSeek docs page that states the rule."""
+    error_type: str = "invalid_request_error"
+    """The ``error.type`` field of DeepSeek's error body."""
+    note: str = ""
+    """Where the message comes from when DeepSeek does not document it."""
+
+
+def _table(*rules: Rule) -> Mapping[str, Rule]:
+    return MappingProxyType({r.id: r for r in rules})
+
+
+RULES: Mapping[str, Rule] = _table(
+    Rule(
+        "passback",
+        400,
+        "The `reasoning_content` in the thinking mode must be passed back to the API.",
+        "send every earlier assistant turn with its reasoning_content when tools are in the request: "
+        "append assistant_turn(reply) to the history instead of a hand-built dict.",
+        f"{DOCS}/guides/thinking_mode",
+    ),
+    Rule(
+        "tool_choice_thinking",
+        400,
+        "Thinking mode does not support this tool_choice",
+        "use tool_choice='auto' or 'none', or turn thinking off with **thinking(False) for this request.",
+        f"{DOCS}/guides/thinking_mode",
+    ),
+    Rule(
+        "json_schema",
+        400,
+        "This response_format type is unavailable now",
+        "use response_format={'type': 'json_object'} (or json_completion(..., schema=Model)); "
+        "chat.completions.parse(response_format=Model) sends json_schema, which DeepSeek rejects.",
+        f"{DOCS}/guides/json_mode",
+    ),
+    Rule(
+        "reasoning_effort",
+        422,
+        "Failed to deserialize the JSON body into the target type: reasoning_effort: unknown variant `{value}`, "
+        "expected one of `none`, `low`, `high`, `max`",
+        "use reasoning_effort 'none', 'low', 'high' or 'max' (thinking(effort=...) checks this).",
+        f"{DOCS}/api/create-chat-completion",
+        error_type="invalid_request_error",
+        note="[!] text observed by third parties; status 422",
+    ),
+    Rule(
+        "developer_role",
+        422,
+        "Failed to deserialize the JSON body into the target type: messages[{index}].role: unknown variant "
+        "`developer`, expected one of `system`, `user`, `assistant`, `tool`, `latest_reminder`",
+        "use role 'system' instead of 'developer'.",
+        f"{DOCS}/api/create-chat-completion",
+        note="[!] observed; status likely 422",
+    ),
+    Rule(
+        "tool_without_call",
+        400,
+        "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
+        "put each tool message right after the assistant turn whose tool_calls holds its tool_call_id.",
+        f"{DOCS}/guides/tool_calls",
+        note="[!] wording follows the OpenAI-compatible message; not documented by DeepSeek",
+    ),
+    Rule(
+        "unknown_model",
+        400,
+        "Model Not Exist",
+        "use model='deepseek-flash' or model='deepseek-v4-pro'.",
+        f"{DOCS}/quick_start/pricing",
+    ),
+    Rule(
+        "retired_model",
+        400,
+        "Model Not Exist",
+        "'deepseek-chat' is now model='deepseek-flash' with **thinking(False); 'deepseek-reasoner' is "
+        "model='deepseek-flash' with thinking on (the default).",
+        f"{DOCS}/quick_start/your_first_api_call",
+        note="[!] retired 2026-07-24; DeepSeek's exact 400 text is undocumented",
+    ),
+    Rule(
+        "prefix_not_beta",
+        400,
+        "Prefix completion is only available on the beta endpoint",
+        "create the client with create_client(beta=True) (base URL https://api.deepseek.com/beta).",
+        f"{DOCS}/guides/chat_prefix_completion",
+        note="[!] status and wording not documented",
+    ),
+    Rule(
+        "prefix_not_last",
+        400,
+        "The message with `prefix: true` must be the last message and have role `assistant`",
+        "make the prefix message (prefix_message(...)) the last message of the request.",
+        f"{DOCS}/guides/chat_prefix_completion",
+        note="[!] wording not documented",
+    ),
+    Rule(
+        "fim_not_beta",
+        404,
+        "Not Found",
+        "FIM lives at /beta/completions: use create_client(beta=True).",
+        f"{DOCS}/guides/fim_completion",
+        note="[!] the main base has no /completions route",
+    ),
+    Rule(
+        "fim_thinking",
+        400,
+        "FIM completion does not support thinking mode",
+        "leave thinking out of FIM requests (fim() sends none), or send thinking disabled.",
+        f"{DOCS}/guides/fim_completion",
+        note="[!] wording not documented",
+    ),
+    Rule(
+        "fim_max_tokens",
+        400,
+        "max_tokens for FIM completion must be at most 4096",
+        "pass max_tokens of 4096 or less to FIM completion.",
+        f"{DOCS}/guides/fim_completion",
+        note="[!] wording not documented",
+    ),
+    Rule(
+        "too_many_tools",
+        400,
+        "Too many tools: at most 128 functions are supported",
+        "send at most 128 tools in one request.",
+        f"{DOCS}/api/create-chat-completion",
+        note="[!] wording not documented",
+    ),
+    Rule(
+        "max_tokens_range",
+        400,
+        "max_tokens must be between 1 and 393216",
+        "pass max_tokens between 1 and 393216 (model_info(model).max_output_tokens).",
+        f"{DOCS}/api/create-chat-completion",
+        note="[!] wording not documented",
+    ),
+    Rule(
+        "json_word",
+        None,
+        "response_format json_object without the word 'json' in the prompt",
+        "mention 'json' in a system or user message and show an example of the JSON you want; "
+        "otherwise DeepSeek may return only whitespace.",
+        f"{DOCS}/guides/json_mode",
+    ),
+    Rule(
+        "blank_json",
+        None,
+        "JSON output came back blank",
+        "retry the request (json_completion retries for you), raise max_tokens, and show an example JSON "
+        "in the prompt.",
+        f"{DOCS}/guides/json_mode",
+    ),
+    Rule(
+        "ignored_sampling",
+        None,
+        "temperature, presence_penalty and frequency_penalty have no effect in thinking mode",
+        "turn thinking off (**thinking(False)) if you need these settings.",
+        f"{DOCS}/guides/thinking_mode",
+    ),
+    Rule(
+        "auth",
+        401,
+        "Authentication Fails, Your api key: {key} is invalid",
+        "check DEEPSEEK_API_KEY (or api_key=); create a key at https://platform.deepseek.com/api_keys.",
+        f"{DOCS}/quick_start/error_codes",
+        error_type="authentication_error",
+    ),
+    Rule(
+        "balance",
+        402,
+        "Insufficient Balance",
+        "top up at https://platform.deepseek.com/top_up; get_balance(client) shows what is left.",
+        f"{DOCS}/quick_start/error_codes",
+        error_type="unknown_error",
+    ),
+    Rule(
+        "rate_limit",
+        429,
+        "Rate Limit Reached",
+        "you hit the account's concurrency limit (shared by all keys, smaller when the balance is low): "
+        "send fewer requests at once or top up; quick retries rarely help.",
+        f"{DOCS}/quick_start/rate_limit",
+        error_type="rate_limit_error",
+    ),
+    Rule(
+        "server_error",
+        500,
+        "Server Error",
+        "retry after a pause; contact DeepSeek if it persists.",
+        f"{DOCS}/quick_start/error_codes",
+        error_type="server_error",
+    ),
+    Rule(
+        "overloaded",
+        503,
+        "Server Overloaded",
+        "DeepSeek is overloaded: retry after a pause.",
+        f"{DOCS}/quick_start/error_codes",
+        error_type="server_error",
+    ),
+)
+"""Every DeepSeek rule the package knows, by id; read-only."""
+
+
+def rule(rule_id: str) -> Rule:
+    """Return the rule with this id (``KeyError`` names the known ids)."""
+    try:
+        return RULES[rule_id]
+    except KeyError:
+        raise KeyError(f"unknown rule {rule_id!r}; known: {', '.join(RULES)}") from None

@@ -1,0 +1,146 @@
+"""Where the key and base URL come from: argument > environment > ``.env`` > default. Reads, never writes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from ._errors import KEYS_PAGE, InvalidRequestError, MissingAPIKeyError
+
+__all__ = ["BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "beta_url", "resolve"]
+
+DEFAULT_BASE_URL = "https://api.deepseek.com"
+"""DeepSeek's OpenAI-format base URL."""
+BETA_BASE_URL = "https://api.deepseek.com/beta"
+"""DeepSeek's beta base URL: chat prefix completion, FIM completion and strict tools live here."""
+
+KEY_VAR = "DEEPSEEK_API_KEY"
+BASE_VARS = ("DEEPSEEK_BASE_URL", "DEEPSEEK_API_BASE")  # the second is the name langchain and litellm use
+
+EnvFile = Union[str, "os.PathLike[str]", bool, None]
+"""``None``: search for ``.env`` from the working directory up; a path: that file; ``False``: no ``.env``."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved connection settings; the key is kept out of ``repr``."""
+
+    api_key: str = field(repr=False)
+    base_url: str
+    key_source: str
+    """Where the key came from: ``"argument"``, ``"environment"`` or the ``.env`` path."""
+    base_url_source: str
+    """Where the base URL came from: ``"argument"``, the variable name, the ``.env`` path or ``"default"``."""
+
+
+def _dotenv_disabled() -> bool:
+    # python-dotenv's own switch; we honour it the way load_dotenv() does.
+    return os.environ.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
+
+
+def _read_dotenv(env_file: EnvFile) -> tuple[Mapping[str, str | None], str]:
+    if env_file is False or _dotenv_disabled():
+        return {}, ""
+    from dotenv import dotenv_values, find_dotenv  # imported on use: keeps `import deepseek_openai` cheap
+
+    if env_file is None or env_file is True:
+        # usecwd: a bare find_dotenv() searches from the caller's source folder, not the working directory.
+        path = find_dotenv(usecwd=True)
+        if not path:
+            return {}, ""
+    else:
+        path = os.fspath(env_file)
+        if not Path(path).is_file():
+            raise InvalidRequestError(
+                f"env_file={path!r} does not exist.",
+                fix="pass the path of an existing .env file, None to search from the working directory, or False.",
+            )
+    return dotenv_values(path), path
+
+
+def _check_key(key: str, source: str) -> str:
+    if not key.strip():
+        raise MissingAPIKeyError(
+            f"The DeepSeek API key from {source} is empty.",
+            fix=f"set a real key; create one at {KEYS_PAGE}.",
+        )
+    if key != key.strip() or any(c.isspace() or not c.isprintable() or ord(c) > 127 for c in key):
+        raise InvalidRequestError(
+            f"The DeepSeek API key from {source} contains spaces, line breaks or non-ASCII characters.",
+            fix="copy the key again without surrounding whitespace or quotes.",
+        )
+    return key
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value or None  # an empty variable counts as unset
+
+
+def beta_url(base_url: str) -> str:
+    """Return the beta base for a base URL (``…/beta``); a trailing ``/v1`` (DeepSeek's alias of ``/``) is dropped."""
+    base = base_url.rstrip("/")
+    if base.endswith("/beta"):
+        return base
+    if base.endswith("/v1"):
+        base = base[: -len("/v1")]
+    return f"{base}/beta"
+
+
+def resolve(
+    api_key: str | None = None,
+    base_url: str | None = None,
+    *,
+    env_file: EnvFile = None,
+    beta: bool = False,
+) -> Settings:
+    """Resolve key and base URL: argument > ``DEEPSEEK_*`` environment > ``.env`` > default.
+
+    ``.env`` is read only when something is still missing, with ``dotenv_values`` (never into ``os.environ``).
+
+    Raises:
+        MissingAPIKeyError: no key anywhere, or an empty one given.
+        InvalidRequestError: a malformed key or base URL, or a missing ``env_file``.
+    """
+    dotenv: Mapping[str, str | None] | None = None
+    dotenv_path = ""
+
+    def from_dotenv(name: str) -> str | None:
+        nonlocal dotenv, dotenv_path
+        if dotenv is None:
+            dotenv, dotenv_path = _read_dotenv(env_file)
+        return dotenv.get(name) or None
+
+    if api_key is not None:
+        key, key_source = _check_key(api_key, "the api_key argument"), "argument"
+    elif (env_key := _env(KEY_VAR)) is not None:
+        key, key_source = _check_key(env_key, f"the {KEY_VAR} environment variable"), "environment"
+    elif (file_key := from_dotenv(KEY_VAR)) is not None:
+        key, key_source = _check_key(file_key, dotenv_path), dotenv_path
+    else:
+        where = "the .env search is off" if env_file is False or _dotenv_disabled() else "no .env file had it"
+        raise MissingAPIKeyError(
+            f"No DeepSeek API key found: no api_key argument, no {KEY_VAR} environment variable, and {where}.",
+            fix=f"pass api_key=..., export {KEY_VAR}=sk-..., or put {KEY_VAR}=sk-... in a .env file; "
+            f"create a key at {KEYS_PAGE}. OPENAI_API_KEY is never used for DeepSeek.",
+        )
+
+    if base_url is not None:
+        url, url_source = base_url, "argument"
+    else:
+        url, url_source = DEFAULT_BASE_URL, "default"
+        found = next(((n, v) for n in BASE_VARS if (v := _env(n)) is not None), None)
+        if found is None:
+            found = next(((dotenv_path, v) for n in BASE_VARS if (v := from_dotenv(n)) is not None), None)
+        if found is not None:
+            url_source, url = found
+    if not url.startswith(("http://", "https://")):
+        raise InvalidRequestError(
+            f"The DeepSeek base URL from {url_source} is {url!r}, which is not an http(s) URL.",
+            fix=f"use {DEFAULT_BASE_URL} (or {BETA_BASE_URL} / beta=True for beta features).",
+        )
+    url = beta_url(url) if beta else url.rstrip("/")
+    return Settings(api_key=key, base_url=url, key_source=key_source, base_url_source=url_source)
