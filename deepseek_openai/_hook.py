@@ -19,7 +19,7 @@ from ._errors import LegacyModelError
 from ._models import MODELS
 from ._rules import RULES
 
-__all__ = ["LegacyMode", "AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "rewrite_request", "warn_once"]
+__all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewrite_request", "warn_once"]
 
 LegacyMode = Literal["translate", "error", "pass"]
 LEGACY_MODES: tuple[str, ...] = ("translate", "error", "pass")
@@ -61,9 +61,12 @@ def _rewrite(body: dict[str, Any], chat: bool, mode: LegacyMode) -> bool:
     info = MODELS.get(model) if isinstance(model, str) else None
     if info is not None and info.status == "retired" and mode != "pass":
         thinking = "enabled" if info.legacy_thinking else "disabled"
-        fix = f"write model={info.served_by!r}" + (
-            " (thinking is on by default)" if info.legacy_thinking else ' with extra_body={"thinking": {"type": "disabled"}}'
+        how = (
+            " (thinking is on by default)"
+            if info.legacy_thinking
+            else ' with extra_body={"thinking": {"type": "disabled"}}'
         )
+        fix = f"write model={info.served_by!r}{how}"
         if mode == "error":
             raise LegacyModelError(
                 f"DeepSeek retired model {model!r} on 2026-07-24 and answers 400 to it.",

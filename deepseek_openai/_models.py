@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Literal
+from typing import Final, Literal
 
 from ._errors import UnknownModelError
 
@@ -25,10 +25,10 @@ __all__ = [
     "FIM_MAX_TOKENS",
     "MAX_TOOLS",
     "MODELS",
-    "ModelInfo",
-    "ModelName",
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
+    "ModelInfo",
+    "ModelName",
     "PriceList",
     "Prices",
     "Rates",
@@ -36,13 +36,13 @@ __all__ = [
     "model_info",
 ]
 
-DEEPSEEK_FLASH = "deepseek-flash"
+DEEPSEEK_FLASH: Final = "deepseek-flash"
 """DeepSeek's fast general model (DeepSeek-V4.1-Flash); thinking and non-thinking; images in."""
-DEEPSEEK_V4_PRO = "deepseek-v4-pro"
+DEEPSEEK_V4_PRO: Final = "deepseek-v4-pro"
 """DeepSeek's larger model (DeepSeek-V4-Pro); thinking and non-thinking; text only."""
-DEEPSEEK_CHAT = "deepseek-chat"
+DEEPSEEK_CHAT: Final = "deepseek-chat"
 """Legacy name, retired 2026-07-24: now means ``deepseek-flash`` with thinking disabled."""
-DEEPSEEK_REASONER = "deepseek-reasoner"
+DEEPSEEK_REASONER: Final = "deepseek-reasoner"
 """Legacy name, retired 2026-07-24: now means ``deepseek-flash`` with thinking enabled."""
 
 ModelName = Literal["deepseek-flash", "deepseek-v4-pro"]
