@@ -5,6 +5,8 @@ Start with :func:`create_client`; everything else is a plain function over the S
 
 from __future__ import annotations
 
+from ._account import Balance, CurrencyBalance, aget_balance, get_balance
+from ._beta import afim, afim_stream, fim, fim_stream
 from ._client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -21,6 +23,9 @@ from ._errors import (
     UnknownModelError,
     redact,
 )
+from ._explain import explain
+from ._json import JSONOutputError, ajson_completion, json_completion
+from ._messages import acomplete_prefix, assistant_turn, check_messages, complete_prefix, prefix_message
 from ._models import (
     DEEPSEEK_CHAT,
     DEEPSEEK_FLASH,
@@ -42,6 +47,19 @@ from ._models import (
 )
 from ._rules import RULES, Rule
 from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL
+from ._stream import (
+    StreamAccumulator,
+    StreamInterruptedError,
+    StreamResult,
+    StreamUpdate,
+    acollect_stream,
+    collect_stream,
+    explain_finish,
+)
+from ._strict import strict_tool
+from ._thinking import Effort, ExtraBodyKwargs, reasoning_of, thinking, user_id
+from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
+from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
 
 __version__ = "0.1.0"
 
@@ -61,23 +79,64 @@ __all__ = [
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
     "RULES",
+    "Balance",
+    "Cost",
+    "CurrencyBalance",
     "DeepSeekError",
+    "Effort",
+    "ExtraBodyKwargs",
     "InvalidRequestError",
+    "JSONOutputError",
     "LegacyModelError",
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelName",
+    "NoUsageError",
     "PriceList",
     "Prices",
     "Rates",
     "Rule",
+    "StreamAccumulator",
+    "StreamInterruptedError",
+    "StreamResult",
+    "StreamUpdate",
+    "ToolRoundsExceededError",
+    "ToolRunResult",
     "UnknownModelError",
+    "Usage",
     "__version__",
+    "acollect_stream",
+    "acomplete_prefix",
+    "afim",
+    "afim_stream",
+    "aget_balance",
+    "ajson_completion",
+    "arun_tools",
+    "assistant_turn",
+    "check_messages",
+    "collect_stream",
+    "complete_prefix",
+    "cost",
+    "cost_breakdown",
     "create_async_client",
     "create_async_http_client",
     "create_client",
     "create_http_client",
     "current_models",
+    "explain",
+    "explain_finish",
+    "fim",
+    "fim_stream",
+    "get_balance",
+    "is_peak",
+    "json_completion",
     "model_info",
+    "prefix_message",
+    "reasoning_of",
     "redact",
+    "run_tools",
+    "strict_tool",
+    "thinking",
+    "usage_of",
+    "user_id",
 ]

@@ -73,16 +73,17 @@ def _rewrite(body: dict[str, Any], chat: bool, mode: LegacyMode) -> bool:
                 fix=f"{fix}, or create the client with legacy_models='translate'.",
                 rule="retired_model",
             )
-        warn_once(
-            f"legacy:{model}",
-            f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
-            f"{info.served_by!r} with thinking {thinking}. To silence this, {fix}.",
-            DeprecationWarning,
-        )
         body["model"] = info.served_by
         # Chat only: FIM takes no thinking field and is always non-thinking (guides/fim_completion).
         if chat and "thinking" not in body:
             body["thinking"] = {"type": thinking}
+        how_sent = f" with thinking {'on' if _thinking_on(body) else 'off'}" if chat else ""
+        warn_once(
+            f"legacy:{model}",
+            f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
+            f"{info.served_by!r}{how_sent}. To silence this, {fix}.",
+            DeprecationWarning,
+        )
         changed = True
     if chat and _thinking_on(body):
         sent = [k for k in _SAMPLING if body.get(k) is not None]

@@ -152,7 +152,7 @@ def test_deprecation_warning_once_per_name(recorder: Recorder) -> None:
 
 def test_explicit_thinking_wins_and_with_options_keeps_the_hook(recorder: Recorder) -> None:
     client = create_client(KEY, base_url=recorder.base_url).with_options(timeout=9)
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(DeprecationWarning, match="'deepseek-flash' with thinking on"):
         client.chat.completions.create(
             model="deepseek-chat",
             messages=MSG,  # type: ignore[arg-type]

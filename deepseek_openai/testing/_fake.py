@@ -1,0 +1,319 @@
+"""``FakeDeepSeek``: the double itself: routes, auth, rules, scripted replies and faults over real HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._checks import check_auth, check_chat, check_fim, parse_error
+from ._records import Headers, RecordedRequest
+from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
+from ._script import ApiError, Reply, Script, ScriptedError, ToolCall, UsageLayout, error_for_status
+from ._server import Handler, Server
+from ._wire import JSON_TYPE, answer, dump
+
+if TYPE_CHECKING:
+    import openai
+
+__all__ = ["DEFAULT_API_KEY", "FakeDeepSeek"]
+
+DEFAULT_API_KEY = "sk-fake-deepseek-0123456789abcdef"
+"""The key a :class:`FakeDeepSeek` accepts unless told otherwise; it works nowhere else."""
+
+_ROUTES = {
+    ("POST", "/chat/completions"): "chat",
+    ("POST", "/completions"): "fim",
+    ("GET", "/models"): "models",
+    ("GET", "/user/balance"): "balance",
+}
+
+
+class FakeDeepSeek:
+    """An offline DeepSeek on ``127.0.0.1`` over real HTTP/1.1, for tests; a context manager.
+
+    It answers like the real service (DeepSeek's reply shapes, statuses and error bodies), records every
+    request, and plays scripted replies, errors and faults in order. Unscripted replies are deterministic.
+
+    Args:
+        api_key: the only key accepted (``Authorization: Bearer <key>``); anything else gets DeepSeek's 401.
+        balance: the account balance; ``"0"`` makes chat and FIM answer 402 and ``/user/balance`` unavailable.
+        currency: ``"USD"`` or ``"CNY"``, as ``/user/balance`` reports it.
+        keepalive: blank lines (plain replies) or ``: keep-alive`` comments (streams) sent before every reply.
+        port: the port to listen on; ``0`` picks a free one.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_API_KEY,
+        balance: str | Decimal = "100.00",
+        currency: str = "USD",
+        keepalive: int = 0,
+        port: int = 0,
+    ) -> None:
+        self._api_key = api_key
+        self._balance = Decimal(balance)
+        self.currency = currency
+        """The currency ``/user/balance`` reports."""
+        self.keepalive = keepalive
+        """Keep-alive lines or comments sent before every reply that does not set its own."""
+        self._port = port
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._script = Script()
+        self._cache = PromptCache()
+        self._seq = itertools.count(1)
+        self._closing = threading.Event()
+        self._server: Server | None = None
+        self._clients: weakref.WeakSet[openai.OpenAI] = weakref.WeakSet()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    def start(self) -> FakeDeepSeek:
+        """Bind the port and start serving in the background; returns ``self``. A second call does nothing.
+
+        Raises:
+            RuntimeError: the double was closed already.
+            OSError: the port is taken.
+        """
+        if self._closing.is_set():
+            raise RuntimeError("this FakeDeepSeek is closed; create a new one")
+        if self._server is None:
+            self._server = Server(self._port, self._handle)
+            self._server.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving: end every connection and thread, and close clients made by :meth:`client`. Idempotent."""
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        for client in list(self._clients):
+            client.close()
+        if self._server is not None:
+            self._server.stop()
+
+    def __enter__(self) -> FakeDeepSeek:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._server is not None else "not started"
+        return f"<FakeDeepSeek {where} requests={len(self._requests)}>"
+
+    # -- where and how to reach it ----------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The TCP port served (after :meth:`start`)."""
+        if self._server is None:
+            raise RuntimeError("FakeDeepSeek is not started: use `with FakeDeepSeek() as ds:` or call start()")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``, the counterpart of ``https://api.deepseek.com``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def beta_base_url(self) -> str:
+        """``base_url + "/beta"``, where chat prefix completion and FIM live."""
+        return f"{self.base_url}/beta"
+
+    @property
+    def api_key(self) -> str:
+        """The key the double accepts."""
+        return self._api_key
+
+    @property
+    def balance(self) -> Decimal:
+        """The account balance; set it (``str`` or ``Decimal``) to make the account empty or funded again."""
+        return self._balance
+
+    @balance.setter
+    def balance(self, value: str | Decimal) -> None:
+        self._balance = Decimal(value)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A copy of every request received so far, in arrival order."""
+        with self._lock:
+            return list(self._requests)
+
+    def client(self, **kwargs: Any) -> openai.OpenAI:
+        """Return ``create_client(api_key=..., base_url=..., env_file=False, **kwargs)`` pointed at the double.
+
+        ``beta=True`` gives the ``/beta`` base; any keyword (``api_key`` included) overrides the defaults.
+        The client is closed by :meth:`close` at the latest.
+        """
+        from .._client import create_client, create_http_client
+
+        options = self._client_options(kwargs, create_http_client)
+        client = create_client(**options)
+        self._clients.add(client)
+        return client
+
+    def async_client(self, **kwargs: Any) -> openai.AsyncOpenAI:
+        """Return ``create_async_client(...)`` pointed at the double; the async twin of :meth:`client`.
+
+        Close it yourself (``async with ds.async_client() as client:``): it belongs to your event loop.
+        """
+        from .._client import create_async_client, create_async_http_client
+
+        return create_async_client(**self._client_options(kwargs, create_async_http_client))
+
+    def _client_options(self, kwargs: dict[str, Any], make_http: Callable[..., Any]) -> dict[str, Any]:
+        options = {"api_key": self.api_key, "base_url": self.base_url, "env_file": False, **kwargs}
+        if options.get("http_client") is None:
+            # Plain http on loopback: skipping the CA bundle makes a client ~40 ms cheaper to build.
+            options["http_client"] = make_http(verify=False, legacy_models=options.get("legacy_models", "translate"))
+        return options
+
+    # -- scripting ----------------------------------------------------------------------------------------------
+
+    def add_reply(
+        self,
+        content: str | None = None,
+        *,
+        reasoning: str | None = None,
+        tool_calls: Sequence[Mapping[str, Any]] | None = None,
+        finish_reason: str | None = None,
+        usage: Mapping[str, Any] | None = None,
+        delay: float = 0.0,
+        keepalive: int = 0,
+        cut_after: int | None = None,
+        usage_layout: UsageLayout = "final_chunk",
+        json_blank: bool = False,
+    ) -> None:
+        """Queue the reply to the next valid chat or FIM request (invalid ones are refused and leave it queued).
+
+        Args:
+            content: the exact text (chat ``content`` or FIM ``text``); ``None`` keeps the default echo, or ``""``
+                beside tool calls.
+            reasoning: the exact ``reasoning_content``; ``None`` gives the default one when thinking is on.
+            tool_calls: ``{"name", "arguments" (str or dict), "id"?}`` per call; ids default to ``call_00_…``.
+            finish_reason: e.g. ``"length"``, ``"content_filter"``, ``"insufficient_system_resource"``,
+                ``"aborted"``; default ``"tool_calls"`` with tool calls, else ``"stop"``.
+            usage: fields that replace the computed usage (totals and cache mirrors follow unless also given).
+            delay: seconds before the reply (spread over the keep-alives when there are some).
+            keepalive: blank lines / ``: keep-alive`` comments before the reply (``0``: the double's default).
+            cut_after: drop the connection after this many ``data:`` events (streams) or before the body.
+            usage_layout: ``"final_chunk"`` (usage on the last chunk, today's DeepSeek) or ``"separate_chunk"``
+                (an extra chunk with ``choices: []``, the older layout).
+            json_blank: replace the content with spaces, as DeepSeek does with JSON it cannot produce.
+        """
+        if usage_layout not in ("final_chunk", "separate_chunk"):
+            raise ValueError(f"usage_layout must be 'final_chunk' or 'separate_chunk', got {usage_layout!r}")
+        if delay < 0 or keepalive < 0 or (cut_after is not None and cut_after < 0):
+            raise ValueError("delay, keepalive and cut_after must not be negative")
+        calls = tuple(ToolCall.coerce(c) for c in tool_calls or ())
+        reply = Reply(
+            content, reasoning, calls, finish_reason, usage, delay, keepalive, cut_after, usage_layout, json_blank
+        )
+        self._script.push([reply])
+
+    def add_error(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        times: int = 1,
+        error_type: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Queue ``times`` error answers for the next chat or FIM requests (served right after the key check).
+
+        Args:
+            status: the HTTP status, e.g. 429, 500 or 503 (which the SDK retries).
+            message: ``error.message``; default: DeepSeek's text for the status from ``RULES``, else the reason.
+            times: how many requests in a row get it (``add_error(503, times=2)`` then success shows retries).
+            error_type: ``error.type``; default from ``RULES`` for the status.
+            code: ``error.code``; default ``"invalid_request_error"`` below 500.
+            headers: extra response headers, e.g. ``{"retry-after-ms": "10"}`` for quick SDK retries.
+        """
+        if not 400 <= status <= 599 or times < 0:
+            raise ValueError(f"status must be 400-599 and times >= 0, got status={status!r}, times={times!r}")
+        base = error_for_status(status, message, error_type, code)
+        error = ApiError(base.status, base.message, base.type, base.code, dict(headers or {}))
+        self._script.push([ScriptedError(error)] * times)
+
+    def reset(self) -> None:
+        """Forget queued replies and errors, recorded requests and the cache."""
+        self._script.clear()
+        self._cache.clear()
+        with self._lock:
+            self._requests.clear()
+
+    # -- serving --------------------------------------------------------------------------------------------
+
+    def _handle(self, handler: Handler) -> None:
+        try:
+            self._serve(handler)
+        except OSError:
+            handler.drop()  # the client went away mid-reply, or close() cut the connection
+        except Exception as exc:  # noqa: BLE001 - a bug in the double must reach the test, not kill a thread
+            if handler.sent:
+                return handler.drop()
+            self._error(handler, ApiError(500, f"FakeDeepSeek failed: {exc!r}", "server_error", None))
+        return None
+
+    def _serve(self, handler: Handler) -> None:
+        path, _, query = handler.path.partition("?")
+        raw = handler.read_body()
+        body: Any
+        try:
+            body = json.loads(raw) if raw else None
+            bad_json = ""
+        except ValueError as exc:
+            body, bad_json = None, str(exc)
+        headers = Headers(handler.headers.items())
+        with self._lock:
+            self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query))
+        beta = path == "/beta" or path.startswith("/beta/")
+        route = path[len("/beta") :] if beta else path.removeprefix("/v1")  # /v1 is an alias of / (§1)
+        kind = _ROUTES.get((handler.command, route.rstrip("/") or "/"))
+        if kind is None:
+            known = any(r == route for _, r in _ROUTES)
+            status, message = (405, "Method Not Allowed") if known else (404, "Not Found")
+            return self._error(handler, ApiError(status, message))
+        if kind == "fim" and not beta:
+            # The main base has no /completions route: FIM lives under /beta (guides/fim_completion).
+            return self._error(handler, ApiError.from_rule("fim_not_beta"))
+        failure = check_auth(headers.get("authorization"), self._api_key)
+        if failure is not None:
+            return self._error(handler, failure)
+        if kind == "models":
+            return handler.send_all(200, [JSON_TYPE], dump(models_body()))
+        if kind == "balance":
+            return handler.send_all(200, [JSON_TYPE], dump(balance_body(self._balance, self.currency)))
+        failure = self._script.take_error()
+        if failure is None and bad_json:
+            failure = parse_error(bad_json)
+        if failure is None:
+            failure = check_chat(body, beta) if kind == "chat" else check_fim(body)
+        if failure is None and self._balance <= 0:
+            # An empty account gets 402 on every billed call (quick_start/error_codes).
+            failure = ApiError.from_rule("balance")
+        if failure is not None:
+            return self._error(handler, failure)
+        reply = self._script.take_reply()
+        planner = plan_chat if kind == "chat" else plan_fim
+        plan = planner(body, reply, next(self._seq), int(time.time()), self._cache)
+        keepalive = plan.reply.keepalive or self.keepalive
+        answer(handler, plan, stream=body.get("stream") is True, keepalive=keepalive, wait=self._wait)
+
+    def _error(self, handler: Handler, error: ApiError) -> None:
+        handler.send_all(error.status, [JSON_TYPE, *error.headers.items()], dump(error.body()))
+
+    def _wait(self, seconds: float) -> bool:
+        # False when close() interrupts the pause: the reply is then abandoned.
+        return not (seconds and self._closing.wait(seconds))

@@ -1,0 +1,57 @@
+"""Writing a planned reply on the wire: plain JSON or SSE, with keep-alives, delays and cut connections."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ._replies import Plan
+from ._server import Handler
+from ._stream import KEEPALIVE, events
+
+__all__ = ["JSON_TYPE", "answer", "dump"]
+
+JSON_TYPE = ("Content-Type", "application/json")
+_SSE = [("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache")]
+
+
+def dump(obj: Any) -> bytes:
+    """Serialise compactly, UTF-8 as is (DeepSeek does not escape non-ASCII)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def answer(handler: Handler, plan: Plan, *, stream: bool, keepalive: int, wait: Callable[[float], bool]) -> None:
+    """Send ``plan`` as JSON or SSE, honouring its delay, ``keepalive`` fillers and ``cut_after``.
+
+    ``wait(seconds)`` pauses and returns ``False`` when the double is closing (the reply is then dropped).
+    """
+    reply = plan.reply
+    pause = reply.delay / (keepalive + 1)
+    if not keepalive and not wait(reply.delay):
+        return handler.drop()  # no keep-alives: nothing at all is sent during the delay
+    if not stream and not keepalive and reply.cut_after is None:
+        return handler.send_all(200, [JSON_TYPE], dump(plan.body()))
+    send: Callable[[bytes], object]
+    if stream:
+        handler.send_head(200, [*_SSE, ("Transfer-Encoding", "chunked")])
+        send, filler, payload, cut = handler.send_chunk, KEEPALIVE, events(plan), reply.cut_after
+    else:
+        body = dump(plan.body())
+        # Queued non-streaming requests get blank lines before the JSON (quick_start/rate_limit).
+        handler.send_head(200, [JSON_TYPE, ("Content-Length", str(keepalive + len(body)))])
+        send, filler, payload = handler.write, b"\n", [body]
+        cut = None if reply.cut_after is None else 0
+    for _ in range(keepalive):
+        if not wait(pause):
+            return handler.drop()
+        send(filler)
+    if keepalive and not wait(pause):
+        return handler.drop()
+    for index, piece in enumerate(payload):
+        if cut is not None and index >= cut:
+            return handler.drop()  # a connection lost mid-reply: the client sees a truncated body
+        send(piece)
+    if stream:
+        send(b"")
+    return None

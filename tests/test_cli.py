@@ -1,0 +1,464 @@
+"""The CLI in-process: ``main([...])`` against the offline double, output read with capsys."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deepseek_openai.cli import main
+from deepseek_openai.cli.doctor import compare_models
+from deepseek_openai.testing import FakeDeepSeek
+
+COMMANDS = ["chat", "fim", "models", "balance", "cost", "doctor", "serve", "demo"]
+NO_KEY_FIX = "export DEEPSEEK_API_KEY=sk-..."
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDeepSeek]:
+    """A double the CLI finds through DEEPSEEK_API_KEY / DEEPSEEK_BASE_URL, as it would find DeepSeek."""
+    with FakeDeepSeek() as ds:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", ds.api_key)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", ds.base_url)
+        yield ds
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- parser ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_every_command_shows_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert "examples:" in out
+    assert f"deepseek-openai {command}" in out.split("examples:")[1]
+    assert "exit codes:" in out
+    assert "--offline" in out  # global options are listed on every command
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert re.match(r"deepseek-openai \d+\.\d+\.\d+ \(openai \d", out)
+    assert run(capsys, "chat", "--version")[1] == out  # after the command too
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys)
+    assert code == 2
+    assert "COMMAND" in out
+
+
+@pytest.mark.parametrize(
+    "argv", [["--offline", "chat", "hi"], ["chat", "--offline", "hi"], ["chat", "hi", "--offline"]]
+)
+def test_global_options_before_or_after_the_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert out == "Echo: hi\n"
+
+
+def test_offline_and_base_url_conflict(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--offline", "--base-url", "http://x", "balance")
+    assert code == 2
+    assert err.startswith("error: --offline and --base-url cannot be combined")
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["chat", "--offline", "--bogus", "hi"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+# -- chat ------------------------------------------------------------------------------------------------------
+
+
+def test_chat_piped_puts_answer_alone_on_stdout(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.add_reply("The sky scatters blue light.", reasoning="Rayleigh scattering.")
+    code, out, err = run(capsys, "chat", "Why is the sky blue?")
+    assert code == 0
+    assert out == "The sky scatters blue light.\n"
+    assert err.startswith("Rayleigh scattering.\n")
+    assert "\x1b[" not in out + err  # no styling when not a terminal
+    usage = err.splitlines()[-1]
+    assert re.fullmatch(
+        r"usage: \d+ prompt tokens \(0 cache hit, \d+ miss\), \d+ out \(\d+ reasoning\), "
+        r"\$[0-9.]+ at (peak|off-peak) price",
+        usage,
+    ), usage
+    body = fake.requests[-1].json
+    assert body["stream"] is True
+    assert body["model"] == "deepseek-flash"
+    assert body["thinking"] == {"type": "enabled"}
+    assert body["messages"] == [{"role": "user", "content": "Why is the sky blue?"}]
+
+
+def test_chat_hide_reasoning(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.add_reply("Answer.", reasoning="Secret thoughts.")
+    code, out, err = run(capsys, "chat", "--hide-reasoning", "q")
+    assert code == 0
+    assert out == "Answer.\n"
+    assert "Secret thoughts" not in err
+    assert err.startswith("usage: ")
+
+
+def test_chat_prompt_from_stdin(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Summarise this text.\n"))
+    code, out, _ = run(capsys, "chat", "--no-thinking")
+    assert code == 0
+    assert out == "Echo: Summarise this text.\n"
+    assert fake.requests[-1].json["messages"][-1]["content"] == "Summarise this text.\n"
+
+
+def test_chat_empty_stdin_is_a_usage_error(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, _, err = run(capsys, "--offline", "chat")
+    assert code == 2
+    assert err.startswith("error: no prompt")
+
+
+def test_chat_options_reach_the_request(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["chat", "--model", "deepseek-v4-pro", "--effort", "max", "--system", "Be brief.", "--max-tokens", "99", "q"]
+    code, _, _ = run(capsys, *argv)
+    assert code == 0
+    body = fake.requests[-1].json
+    assert body["model"] == "deepseek-v4-pro"
+    assert body["reasoning_effort"] == "max"
+    assert body["max_tokens"] == 99
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+
+
+def test_chat_no_thinking_with_temperature(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "chat", "--no-thinking", "--temperature", "0.2", "q")
+    assert code == 0
+    assert out == "Echo: q\n"
+    body = fake.requests[-1].json
+    assert body["thinking"] == {"type": "disabled"}
+    assert body["temperature"] == 0.2
+    assert "warning" not in err
+
+
+def test_chat_temperature_while_thinking_warns_on_stderr(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "chat", "--temperature", "0.2", "q")
+    assert code == 0
+    assert "warning: temperature has no effect" in err
+
+
+def test_chat_json_mode(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.add_reply('{"primes": [2, 3, 5]}')
+    code, out, _ = run(capsys, "chat", "--json", "List three primes")
+    assert code == 0
+    assert json.loads(out) == {"primes": [2, 3, 5]}
+    body = fake.requests[-1].json
+    assert body["response_format"] == {"type": "json_object"}
+    # The prompt did not say "json", which DeepSeek's JSON mode needs: the CLI adds a system line that does.
+    assert body["messages"][0] == {"role": "system", "content": "Reply with a JSON object."}
+
+
+def test_chat_json_mode_keeps_prompt_that_mentions_json(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "chat", "--json", "Reply in JSON: the primes below 4")
+    assert code == 0
+    assert json.loads(out) == {"echo": "Reply in JSON: the primes below 4"}
+    assert [m["role"] for m in fake.requests[-1].json["messages"]] == ["user"]
+
+
+def test_chat_finish_reason_length_adds_a_note(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.add_reply("cut", finish_reason="length")
+    code, out, err = run(capsys, "chat", "q")
+    assert code == 0
+    assert out == "cut\n"
+    assert "note: finish_reason 'length'" in err
+
+
+def test_chat_broken_stream_keeps_what_arrived(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.add_reply("one two three four five six", reasoning="r", cut_after=5)
+    code, out, err = run(capsys, "chat", "q")
+    assert code == 1
+    assert out.startswith("one two")
+    assert "error: The stream stopped after" in err
+    assert "Traceback" not in err
+
+
+def test_interactive_session_reports_a_failed_round_and_goes_on(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("first\nsecond\n"))
+    fake.add_error(402)
+    code, out, err = run(capsys, "chat", "--no-thinking")
+    assert code == 0  # Ctrl-D (end of input) ends the session normally
+    assert "error: DeepSeek answered 402 Insufficient Balance" in err
+    assert "Echo: second" in out
+    # The failed round left nothing behind: the second request carries only the second question.
+    assert fake.requests[-1].json["messages"] == [{"role": "user", "content": "second"}]
+
+
+# -- errors ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["chat", "hi"], ["fim", "x"], ["balance"]])
+def test_missing_key_is_one_line_and_the_fix(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, *command)
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("error: No DeepSeek API key found")
+    assert lines[1].startswith("fix: ") and NO_KEY_FIX in lines[1]
+    assert len(lines) == 2
+
+
+def test_401_shows_cause_and_fix_but_never_the_key(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong = "sk-wrong0key0that0is0long0enough"
+    monkeypatch.setenv("DEEPSEEK_API_KEY", wrong)
+    code, out, err = run(capsys, "chat", "hi")
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("error: DeepSeek answered 401 Authentication Fails")
+    assert lines[1].startswith("fix: check DEEPSEEK_API_KEY")
+    assert wrong not in out + err
+    assert wrong[3:-4] not in out + err
+
+
+def test_env_file_option(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DEEPSEEK_API_KEY")
+    monkeypatch.delenv("DEEPSEEK_BASE_URL")
+    env_file = tmp_path / "conf" / "deepseek.env"
+    env_file.parent.mkdir()
+    env_file.write_text(f"DEEPSEEK_API_KEY={fake.api_key}\nDEEPSEEK_BASE_URL={fake.base_url}\n")
+    code, out, _ = run(capsys, "balance", "--env-file", str(env_file))
+    assert code == 0
+    assert out.startswith("available: yes")
+    code, _, err = run(capsys, "balance", "--env-file", str(tmp_path / "missing.env"))
+    assert code == 2
+    assert err.startswith("error: env_file=")
+
+
+def test_402_shows_top_up_fix(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.balance = "0"
+    code, _, err = run(capsys, "chat", "hi")
+    assert code == 1
+    assert err.startswith("error: DeepSeek answered 402 Insufficient Balance")
+    assert "fix: top up at https://platform.deepseek.com/top_up" in err
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.balance = "0"
+    code, _, err = run(capsys, "--debug", "chat", "hi")
+    assert code == 1
+    assert "Traceback (most recent call last)" in err
+    assert "error: DeepSeek answered 402" in err
+
+
+# -- fim, models, balance, cost ----------------------------------------------------------------------------------
+
+
+def test_fim_uses_the_beta_base(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.add_reply("    return a + b")
+    code, out, _ = run(capsys, "fim", "def add(a, b):\n", "--suffix", "\n", "--max-tokens", "64")
+    assert code == 0
+    assert out == "    return a + b\n"
+    request = fake.requests[-1]
+    assert request.path == "/beta/completions"
+    assert request.json == {"model": "deepseek-flash", "prompt": "def add(a, b):\n", "suffix": "\n", "max_tokens": 64}
+
+
+def test_fim_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "fim", "--offline", "def f():")
+    assert code == 0
+    assert "filled in by FakeDeepSeek" in out
+
+
+def test_models_without_key_shows_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    flash = next(line for line in out.splitlines() if line.startswith("deepseek-flash "))
+    assert re.search(r"current\s+1,048,576\s+393,216\s+both\s+yes\s+yes\s+0\.003 \(0\.006\)\s+0\.15 \(0\.30\)", flash)
+    assert "deepseek-chat" in out and "retired" in out
+    assert "GET /models: not checked (no API key" in out
+
+
+def test_models_with_key_adds_what_get_models_reports(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models", "--currency", "cny")
+    assert code == 0
+    assert "CNY/1M hit" in out
+    listing = out.split("GET /models (DeepSeek):")[1].split()
+    assert "deepseek-flash" in listing and "deepseek-v4-pro" in listing
+    assert fake.requests[-1].path == "/models"
+
+
+def test_balance(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.balance = "12.50"
+    code, out, _ = run(capsys, "balance")
+    assert code == 0
+    assert out == "available: yes\nUSD: 12.50 (granted 0.00, topped up 12.50)\n"
+
+
+def test_balance_empty_account_exits_1(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.balance = "0"
+    code, out, err = run(capsys, "balance")
+    assert code == 1
+    assert out.startswith("available: no\n")
+    assert "top up" in err
+
+
+def test_cost_at_peak_with_trailing_z(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["cost", "--model", "deepseek-flash", "--hit", "1000", "--miss", "200", "--output", "500"]
+    code, out, _ = run(capsys, *argv, "--at", "2026-11-24T02:30:00Z")
+    assert code == 0
+    assert "2026-11-24 02:30 UTC, Tuesday (peak prices)" in out
+    assert "hit:          1,000 tokens x 0.006 USD/1M = 0.000006 USD" in out
+    assert out.endswith("cost:    0.000666 USD\n")
+
+
+def test_cost_off_peak_cny_and_offset(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["cost", "--model", "deepseek-v4-pro", "--miss", "10000", "--output", "2000", "--currency", "cny"]
+    # 10:30 in Beijing (+08:00) is 02:30 UTC: peak on a weekday, off-peak on this Sunday.
+    code, out, _ = run(capsys, *argv, "--at", "2026-11-29T10:30:00+08:00")
+    assert code == 0
+    assert "Sunday (off-peak prices)" in out
+    assert out.endswith("cost:    0.072 CNY\n")
+
+
+def test_cost_legacy_model_is_billed_as_flash(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cost", "--model", "deepseek-chat", "--output", "1000000", "--at", "2026-11-28T00:00Z")
+    assert code == 0
+    assert "deepseek-chat (billed as deepseek-flash)" in out
+    assert out.endswith("cost:    0.6 USD\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model", "nope"], "error: Unknown DeepSeek model 'nope'."),
+        (["--model", "deepseek-flash", "--at", "yesterday"], "error: --at 'yesterday' is not an ISO 8601 time"),
+        (["--model", "deepseek-flash", "--hit", "-1"], "error: token counts cannot be negative"),
+    ],
+)
+def test_cost_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "cost", *argv)
+    assert code == 2
+    assert err.startswith(message)
+    assert "\nfix: " in err
+
+
+# -- doctor ----------------------------------------------------------------------------------------------------
+
+
+def test_doctor_without_key_reports_the_problem(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-secret-value-1234")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://api.openai.com/v1")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "ignored:   OPENAI_API_KEY, OPENAI_BASE_URL (set, but never sent to DeepSeek)" in out
+    assert "key:       none found" in out
+    assert "live:      skipped" in out
+    assert "result:    1 problem(s)" in out
+    assert NO_KEY_FIX in out
+    assert "sk-openai-secret-value-1234" not in out
+    assert re.search(r"packages:  openai \d+\.\d+\.\d+.*httpx2? \d", out)
+
+
+def test_doctor_with_key_checks_live(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "doctor")
+    assert code == 0, out
+    assert "key:       sk-…cdef  (from the DEEPSEEK_API_KEY environment variable)" in out
+    assert f"base URL:  {fake.base_url}  (DEEPSEEK_BASE_URL)" in out
+    assert "balance:   100.00 USD (available)" in out
+    assert "/models:   deepseek-flash, deepseek-v4-pro  (matches our model table)" in out
+    assert "result:    everything looks right" in out
+    assert fake.api_key not in out
+
+
+def test_doctor_reports_a_refused_key(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-another-key-nobody-has-0000")
+    code, out, _ = run(capsys, "doctor")
+    assert code == 1
+    assert "live:      failed: DeepSeek answered 401" in out
+    assert "sk-another-key-nobody-has-0000" not in out
+
+
+def test_doctor_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "doctor", "--offline")
+    assert code == 0
+    assert "(offline double)" in out
+
+
+def test_compare_models_reports_both_directions() -> None:
+    assert compare_models(["deepseek-flash", "deepseek-v4-pro"]) == []
+    assert compare_models(["deepseek-flash", "deepseek-v5"]) == [
+        "DeepSeek lists 'deepseek-v5', which our model table lacks",
+        "our model table has 'deepseek-v4-pro' as current, which DeepSeek does not list",
+    ]
+
+
+# -- demo ------------------------------------------------------------------------------------------------------
+
+
+def test_demo_without_key_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0, out
+    assert "OFFLINE DEMO: no DeepSeek API key was found" in out
+    for expected in (
+        "reply: Hello there",
+        "reasoning: 17 * 23",
+        "round 2: 26 (sent 3 messages: history kept)",
+        "answer: Streaming shows",
+        "the model called: get_weather('Paris')",
+        'parsed: {"city": "Paris", "country": "France"}',
+        'went on: print("hello")',
+        "filled in: if n < 2",
+        "call 2: ",
+        "available: yes; balance: 100.00 USD",
+        "10/10 steps worked (offline double).",
+    ):
+        assert expected in out
+    hits = re.search(r"call 2: \d+ prompt tokens, (\d+) from the cache", out)
+    assert hits and int(hits.group(1)) > 0
+
+
+def test_demo_with_key_runs_against_that_service(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0, out
+    assert "OFFLINE" not in out
+    assert f"Running against {fake.base_url}" in out
+    assert fake.api_key not in out
+    assert {r.path for r in fake.requests} >= {"/chat/completions", "/beta/chat/completions", "/beta/completions"}
+
+
+def test_demo_exit_code_says_a_step_failed(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    fake.balance = "0"
+    code, out, _ = run(capsys, "demo")
+    assert code == 1
+    assert "FAILED: DeepSeek answered 402 Insufficient Balance" in out
+    assert "1/10 steps worked." in out  # the balance step works: it reports "available: no"
+    assert "available: no" in out

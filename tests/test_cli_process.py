@@ -1,0 +1,315 @@
+"""The CLI as a real process: console script, pipes vs a terminal (pty), an interactive session, Ctrl-C, serve.
+
+Waits are "until this text appears" with a generous safety deadline; nothing asserts on timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deepseek_openai.testing import FakeDeepSeek
+
+DEADLINE = 30.0  # a safety net against hangs, never a measured bound
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(extra)
+    return env
+
+
+def read_until(fd: int, needle: bytes, buf: bytearray) -> bytes:
+    """Read ``fd`` into ``buf`` until ``needle`` shows up (or the writer goes away); return everything so far."""
+    while needle not in buf:
+        ready, _, _ = select.select([fd], [], [], DEADLINE)
+        if not ready:
+            raise AssertionError(f"no {needle!r} in the output: {bytes(buf)!r}")
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the pty's other side is closed
+            chunk = b""
+        if not chunk:
+            raise AssertionError(f"output ended without {needle!r}: {bytes(buf)!r}")
+        buf.extend(chunk)
+    return bytes(buf)
+
+
+def read_to_end(fd: int, buf: bytearray) -> bytes:
+    while True:
+        ready, _, _ = select.select([fd], [], [], DEADLINE)
+        if not ready:
+            raise AssertionError(f"output did not end: {bytes(buf)!r}")
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return bytes(buf)
+        if not chunk:
+            return bytes(buf)
+        buf.extend(chunk)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeDeepSeek]:
+    with FakeDeepSeek() as ds:
+        yield ds
+
+
+def fake_env(ds: FakeDeepSeek) -> dict[str, str]:
+    return cli_env(DEEPSEEK_API_KEY=ds.api_key, DEEPSEEK_BASE_URL=ds.base_url)
+
+
+def cli(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "deepseek_openai", *argv]
+
+
+@pytest.fixture
+def spawn() -> Iterator[Any]:
+    """Start CLI processes; each is killed if still running and its pipes closed after the test."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(argv, **kwargs)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr, proc.stdin):
+            if stream is not None:
+                stream.close()
+
+
+# -- entry points ----------------------------------------------------------------------------------------------
+
+
+def test_console_script() -> None:
+    from importlib.metadata import entry_points
+
+    # Every other process test runs `python -m deepseek_openai`; the installed script points at the same main().
+    (script,) = entry_points(group="console_scripts", name="deepseek-openai")
+    assert script.value == "deepseek_openai.cli:main"
+    assert Path(sys.executable).with_name("deepseek-openai").is_file()
+
+
+def test_importing_the_package_does_not_import_the_cli() -> None:
+    code = "import sys, deepseek_openai; print(sorted(m for m in sys.modules if m.startswith('deepseek_openai.cli')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=cli_env())
+    assert out.stdout.strip() == "[]"
+
+
+def test_demo_on_a_fresh_machine_without_key(tmp_path: Path) -> None:
+    proc = subprocess.run(cli("demo"), capture_output=True, text=True, env=cli_env(), cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "OFFLINE DEMO" in proc.stdout
+    assert "10/10 steps worked (offline double)." in proc.stdout
+    assert proc.stderr == ""
+
+
+# -- chat: pipes vs terminal -----------------------------------------------------------------------------------
+
+
+def test_chat_piped_answer_on_stdout_reasoning_on_stderr(fake: FakeDeepSeek) -> None:
+    fake.add_reply("Blue light scatters most.", reasoning="Think about Rayleigh.")
+    proc = subprocess.run(
+        cli("chat", "Why is the sky blue?"), capture_output=True, text=True, env=fake_env(fake), check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Blue light scatters most.\n"
+    assert proc.stderr.startswith("Think about Rayleigh.\n")
+    assert "usage: " in proc.stderr
+    assert "\x1b[" not in proc.stdout + proc.stderr
+
+
+def test_chat_on_a_terminal_shows_reasoning_dim_before_the_answer(fake: FakeDeepSeek, spawn: Any) -> None:
+    fake.add_reply("The answer.", reasoning="Some thinking.")
+    master, slave = pty.openpty()
+    proc = spawn(cli("chat", "q"), stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE, env=fake_env(fake))
+    os.close(slave)
+    try:
+        out = read_to_end(master, bytearray()).decode().replace("\r\n", "\n")
+    finally:
+        os.close(master)
+    assert proc.wait(DEADLINE) == 0
+    assert out == "\x1b[2mSome thinking.\x1b[0m\n\nThe answer.\n"
+    assert proc.stderr is not None
+    assert proc.stderr.read().decode().startswith("usage: ")  # reasoning is not repeated on stderr
+
+
+def test_interactive_session_keeps_history_with_reasoning(fake: FakeDeepSeek, spawn: Any) -> None:
+    fake.add_reply("Eleven.", reasoning="A prime above ten: 11.")
+    fake.add_reply("Twenty-two.", reasoning="Double 11.")
+    master, slave = pty.openpty()
+    proc = spawn(cli("chat"), stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=fake_env(fake))
+    os.close(slave)
+    buf = bytearray()
+    try:
+        read_until(master, b"> ", buf)
+        os.write(master, b"Name a prime above ten.\n")
+        read_until(master, b"Eleven.", buf)
+        read_until(master, b"\n> ", buf)
+        os.write(master, b"Double it.\n")
+        read_until(master, b"Twenty-two.", buf)
+        read_until(master, b"\n> ", buf)
+        os.write(master, b"\x04")  # Ctrl-D ends the session
+        assert proc.wait(DEADLINE) == 0
+    finally:
+        os.close(master)
+    second = [r.json for r in fake.requests if r.path == "/chat/completions"][1]
+    assert second["messages"] == [
+        {"role": "user", "content": "Name a prime above ten."},
+        {"role": "assistant", "content": "Eleven.", "reasoning_content": "A prime above ten: 11."},
+        {"role": "user", "content": "Double it."},
+    ]
+    assert proc.stderr is not None
+    assert proc.stderr.read().decode().count("usage: ") == 2
+
+
+# -- Ctrl-C ----------------------------------------------------------------------------------------------------
+
+
+class HangingStream:
+    """A loopback server whose first chat stream sends some reasoning and content, then hangs until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.bodies: list[Any] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.bodies.append(body)
+                first = len(outer.bodies) == 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                deltas = [{"role": "assistant", "content": None, "reasoning_content": "Thinking hard."}]
+                deltas.append({"content": "partial answer"})
+                for delta in deltas:
+                    chunk = {
+                        "id": "c1",
+                        "object": "chat.completion.chunk",
+                        "created": 1,
+                        "model": "deepseek-flash",
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                    }
+                    self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+                    self.wfile.flush()
+                if first:
+                    outer.release.wait(DEADLINE)
+                    return
+                end = {
+                    "id": "c2",
+                    "object": "chat.completion.chunk",
+                    "created": 1,
+                    "model": "deepseek-flash",
+                    "choices": [{"index": 0, "delta": {"content": " and the rest."}, "finish_reason": "stop"}],
+                }
+                self.wfile.write(b"data: " + json.dumps(end).encode() + b"\n\ndata: [DONE]\n\n")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        self.thread.start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hanging() -> Iterator[HangingStream]:
+    server = HangingStream()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_ctrl_c_stops_the_reply_and_keeps_what_arrived(hanging: HangingStream, spawn: Any) -> None:
+    env = cli_env(DEEPSEEK_API_KEY="sk-test-key-000000000000", DEEPSEEK_BASE_URL=hanging.base_url)
+    proc = spawn(cli("chat", "q"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    out = bytearray()
+    read_until(proc.stdout.fileno(), b"partial answer", out)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(DEADLINE) == 130
+    stdout = read_to_end(proc.stdout.fileno(), out).decode()
+    stderr = proc.stderr.read().decode()
+    assert stdout == "partial answer\n"
+    assert stderr.startswith("Thinking hard.\n")
+    assert "interrupted: kept the 14 characters that arrived" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_ctrl_c_in_a_session_stops_only_the_reply(hanging: HangingStream, spawn: Any) -> None:
+    env = cli_env(DEEPSEEK_API_KEY="sk-test-key-000000000000", DEEPSEEK_BASE_URL=hanging.base_url)
+    master, slave = pty.openpty()
+    proc = spawn(cli("chat"), stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    buf = bytearray()
+    try:
+        read_until(master, b"> ", buf)
+        os.write(master, b"first\n")
+        read_until(master, b"partial answer", buf)
+        proc.send_signal(signal.SIGINT)
+        read_until(master, b"\n> ", buf)
+        os.write(master, b"second\n")
+        read_until(master, b"and the rest.", buf)
+        read_until(master, b"\n> ", buf)
+        os.write(master, b"\x04")
+        assert proc.wait(DEADLINE) == 0
+    finally:
+        os.close(master)
+    # The interrupted reply stays in the history, reasoning included.
+    assert hanging.bodies[1]["messages"] == [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "partial answer", "reasoning_content": "Thinking hard."},
+        {"role": "user", "content": "second"},
+    ]
+
+
+# -- serve -----------------------------------------------------------------------------------------------------
+
+
+def test_serve_prints_base_url_and_key_and_answers(spawn: Any) -> None:
+    import openai
+
+    proc = spawn(cli("serve", "--balance", "7.00"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env())
+    assert proc.stdout is not None
+    try:
+        buf = bytearray()
+        read_until(proc.stdout.fileno(), b"api_key: ", buf)
+        while b"\n" not in buf.split(b"api_key: ", 1)[1]:
+            read_until(proc.stdout.fileno(), b"api_key: ", buf)  # returns at once; reads nothing new
+            buf.extend(os.read(proc.stdout.fileno(), 4096))
+        text = bytes(buf)
+        fields = dict(line.split(": ", 1) for line in text.decode().splitlines() if ": " in line)
+        client = openai.OpenAI(api_key=fields["api_key"], base_url=fields["base_url"], max_retries=0)
+        balance = client.get("/user/balance", cast_to=object)
+        client.close()
+        assert balance["balance_infos"][0]["total_balance"] == "7.00"  # type: ignore[index]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(DEADLINE) == 0

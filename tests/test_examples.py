@@ -1,0 +1,61 @@
+"""Every script in examples/ runs against an offline FakeDeepSeek and prints what proves its feature worked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+# Substrings each example must print when run against the double. Add one entry per new example file.
+EXPECTED: dict[str, list[str]] = {
+    "first_call.py": ["model: deepseek-flash", "answer: Echo: Hello"],
+    "first_call_async.py": ["model: deepseek-flash", "answer: Echo: Hello"],
+    "fim.py": ["FIM completion:", "def fib(n: int) -> int:", "streamed: "],
+    "json_output.py": ["parsed: {'echo': ", "validated: Corrected(echo=", "echo field: "],
+    "context_caching.py": ["call 2: prompt", "cache hit tokens:", "prefix served from cache: True", "cost USD:"],
+    "balance.py": ["available: True", "USD: total 100.00"],
+    "thinking.py": ["thinking on: 52 characters of reasoning", "thinking off: reasoning is None", "budget"],
+    "multi_round.py": ["round 2: 'Echo: Now a larger one.' (reasoning kept: True)", "caught before sending: passback"],
+    "tool_calls.py": ["strict tool: get_weather required = ['city', 'unit']", "rounds: 1", "answer: Echo: "],
+    "prefix_completion.py": ["starts with prefix: True", "code: print('Echo: Write a one-line"],
+    "streaming_async.py": ["[thinking] The user wrote", "[answer] Echo: Explain", "finish_reason: stop"],
+}
+
+
+def _env(api_key: str, base_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}
+    env.update(DEEPSEEK_API_KEY=api_key, DEEPSEEK_BASE_URL=base_url)
+    return env
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs_against_the_double(name: str, tmp_path: Path) -> None:
+    from deepseek_openai.testing import FakeDeepSeek
+
+    script = EXAMPLES / name
+    if not script.is_file():
+        pytest.fail(f"examples/{name} is listed in EXPECTED but does not exist")
+    with FakeDeepSeek() as ds:
+        proc = subprocess.run(
+            [sys.executable, str(script)],
+            env=_env(ds.api_key, ds.base_url),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert proc.returncode == 0, f"examples/{name} failed:\n{proc.stdout}\n{proc.stderr}"
+    for expected in EXPECTED[name]:
+        assert expected in proc.stdout, f"{expected!r} missing from the output of examples/{name}:\n{proc.stdout}"
+
+
+def test_every_example_has_an_expected_entry() -> None:
+    scripts = {p.name for p in EXAMPLES.glob("*.py")}
+    missing = sorted(scripts - set(EXPECTED))
+    assert not missing, f"add these to EXPECTED in tests/test_examples.py: {missing}"
