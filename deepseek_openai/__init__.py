@@ -46,7 +46,7 @@ from ._models import (
     model_info,
 )
 from ._rules import RULES, Rule
-from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL
+from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
 from ._stream import (
     StreamAccumulator,
     StreamInterruptedError,
@@ -84,6 +84,7 @@ __all__ = [
     "CurrencyBalance",
     "DeepSeekError",
     "Effort",
+    "EnvFile",
     "ExtraBodyKwargs",
     "InvalidRequestError",
     "JSONOutputError",
@@ -96,6 +97,7 @@ __all__ = [
     "Prices",
     "Rates",
     "Rule",
+    "Settings",
     "StreamAccumulator",
     "StreamInterruptedError",
     "StreamResult",
@@ -134,6 +136,7 @@ __all__ = [
     "prefix_message",
     "reasoning_of",
     "redact",
+    "resolve_settings",
     "run_tools",
     "strict_tool",
     "thinking",

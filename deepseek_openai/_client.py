@@ -9,7 +9,7 @@ import openai
 
 from ._errors import InvalidRequestError
 from ._hook import LEGACY_MODES, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
-from ._settings import EnvFile, resolve
+from ._settings import EnvFile, resolve_settings
 
 try:
     from openai import Omit
@@ -62,7 +62,7 @@ def _prepare(
             f"legacy_models={legacy_models!r} is not a mode.",
             fix="use legacy_models='translate' (default), 'error' or 'pass'.",
         )
-    settings = resolve(api_key, base_url, env_file=env_file, beta=beta)
+    settings = resolve_settings(api_key, base_url, env_file=env_file, beta=beta)
     headers = _neutral_headers(settings.api_key, kwargs)
     headers.update(kwargs.pop("default_headers", None) or {})
     kwargs.setdefault("timeout", openai.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT))

@@ -10,9 +10,11 @@ from typing import Any
 
 import openai
 
+from ._access import field, first_choice
 from ._errors import DeepSeekError, redact
 from ._models import MODELS
 from ._rules import RULES, Rule
+from ._stream import explain_finish
 
 __all__ = ["explain"]
 
@@ -34,17 +36,13 @@ _GENERIC_FIX: Mapping[int, str] = {
     "with no /chat/completions or /v1/chat/completions appended yourself.",
     422: "a parameter has a value DeepSeek does not accept: fix the field the message names.",
 }
+# Finish reasons explain_finish() leaves alone, and "length" when the answer text is not known.
 _FINISH: Mapping[str, str] = {
     "stop": "The reply ended normally (finish_reason 'stop'); nothing to fix.",
-    "length": "The reply was cut at max_tokens (finish_reason 'length'). Fix: raise max_tokens; in thinking mode the "
-    "reasoning counts toward it too.",
-    "content_filter": "DeepSeek's content filter stopped the reply (finish_reason 'content_filter'). Fix: rephrase "
-    "the request.",
     "tool_calls": "The model asked for tool calls (finish_reason 'tool_calls'). Fix: run them and send one "
     "role='tool' message per call (run_tools does this).",
-    "insufficient_system_resource": "DeepSeek's inference ran out of resources mid-reply (finish_reason "
-    "'insufficient_system_resource'). Fix: retry after a pause; the partial reply is incomplete.",
-    "aborted": "DeepSeek aborted the reply (finish_reason 'aborted'; meaning undocumented). Fix: retry the request.",
+    "length": "The reply reached max_tokens (finish_reason 'length'). Fix: raise max_tokens. If the answer is "
+    "empty, the reasoning used the whole budget: raise max_tokens or lower the effort (thinking(effort='low')).",
 }
 _KEY = re.compile(r"sk-[A-Za-z0-9_\-]{6,}")
 
@@ -131,15 +129,20 @@ def _explain_status(err: openai.APIStatusError) -> str:
     return _scrub(f"{cause} Fix: {fix}")
 
 
-def _explain_finish(reason: str) -> str | None:
-    try:
-        from ._stream import explain_finish  # part of the stream helpers; absent in a partial install
-    except ImportError:
-        text = None
-    else:
-        # No answer text is known here: a non-empty placeholder asks for the general reading of "length".
-        text = explain_finish(reason, content="?")
-    return text or _FINISH.get(reason)
+def _explain_finish(reason: str, content: str | None) -> str | None:
+    if content is None and reason in _FINISH:
+        return _FINISH[reason]
+    return explain_finish(reason, content=content or "") or _FINISH.get(reason)
+
+
+def _finish_of(x: object) -> tuple[str, str] | None:
+    # A completion (finish reason on choice 0) or a collected stream (finish reason on the result).
+    reason, content = field(x, "finish_reason"), field(x, "content")
+    if reason is None:
+        choice = first_choice(x)
+        reason = field(choice, "finish_reason")
+        content = field(field(choice, "message"), "content") or field(choice, "text")
+    return (str(reason), str(content or "")) if reason is not None else None
 
 
 def explain(x: object) -> str:
@@ -148,7 +151,8 @@ def explain(x: object) -> str:
     Args:
         x: an ``openai.APIStatusError`` (matched by status and message against :data:`RULES`), an
             ``openai.APIConnectionError`` / ``APITimeoutError``, any other ``openai.APIError``, one of this package's
-            errors, a ``finish_reason`` string such as ``"length"``, or anything else (a generic answer).
+            errors, a ``finish_reason`` string such as ``"length"``, a completion or collected stream (its finish
+            reason, read together with its answer text), or anything else (a generic answer).
 
     Returns:
         Plain text leading with the cause, then ``Fix: ...``. It never contains more of a key than ``…abcd``.
@@ -177,10 +181,13 @@ def explain(x: object) -> str:
             "stream, the partial output before the error is incomplete."
         )
     if isinstance(x, str):
-        text = _explain_finish(x)
+        text = _explain_finish(x, None)
         if text is not None:
             return text
         return f"{x!r} is not a finish reason DeepSeek documents. Fix: none known; check the response as a whole."
+    finish = _finish_of(x)
+    if finish is not None:
+        return _explain_finish(*finish) or f"finish_reason {finish[0]!r}: nothing to fix."
     if isinstance(x, BaseException):
         return _scrub(f"{type(x).__name__}: {x}. Fix: nothing DeepSeek-specific is known for this error.")
     return f"No DeepSeek-specific explanation for {type(x).__name__}."

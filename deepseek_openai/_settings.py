@@ -10,7 +10,7 @@ from typing import Union
 
 from ._errors import KEYS_PAGE, InvalidRequestError, MissingAPIKeyError
 
-__all__ = ["BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "beta_url", "resolve"]
+__all__ = ["BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "beta_url", "resolve_settings"]
 
 DEFAULT_BASE_URL = "https://api.deepseek.com"
 """DeepSeek's OpenAI-format base URL."""
@@ -90,7 +90,7 @@ def beta_url(base_url: str) -> str:
     return f"{base}/beta"
 
 
-def resolve(
+def resolve_settings(
     api_key: str | None = None,
     base_url: str | None = None,
     *,

@@ -202,3 +202,23 @@ def test_a_status_deepseek_does_not_document(ds: FakeDeepSeek) -> None:
     ds.add_error(418, "I'm a teapot")
     text = explain(_error(ds.client(max_retries=0)))
     assert text.startswith("DeepSeek answered HTTP 418: I'm a teapot. Fix:")
+
+
+def test_length_with_an_empty_answer_blames_the_reasoning_budget(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.add_reply("", reasoning="thinking hard", finish_reason="length")
+    fake_deepseek.add_reply("a cut answ", finish_reason="length")
+    client = fake_deepseek.client()
+    empty = client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    cut = client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    assert "reasoning used the whole max_tokens budget" in explain(empty)
+    assert "lower the effort" in explain(empty)
+    assert "answer was cut" in explain(cut) and "reasoning used" not in explain(cut)
+    assert "If the answer is empty" in explain("length")  # no answer text known: both readings
+
+
+def test_collected_stream_is_explained_by_its_finish_reason(fake_deepseek: FakeDeepSeek) -> None:
+    from deepseek_openai import collect_stream
+
+    fake_deepseek.add_reply("partial", finish_reason="insufficient_system_resource")
+    stream = fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=HI, stream=True)  # type: ignore[arg-type]
+    assert "ran out of resources" in explain(collect_stream(stream))

@@ -5,21 +5,21 @@ from pathlib import Path
 
 import pytest
 
-from deepseek_openai import BETA_BASE_URL, DEFAULT_BASE_URL, InvalidRequestError, MissingAPIKeyError
-from deepseek_openai._settings import beta_url, resolve
+from deepseek_openai import BETA_BASE_URL, DEFAULT_BASE_URL, InvalidRequestError, MissingAPIKeyError, resolve_settings
+from deepseek_openai._settings import beta_url
 
 
 def test_argument_beats_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-from-env-000000")
     (tmp_path / ".env").write_text("DEEPSEEK_API_KEY=sk-from-file-00000\n")
-    s = resolve("sk-from-arg-000000")
+    s = resolve_settings("sk-from-arg-000000")
     assert (s.api_key, s.key_source) == ("sk-from-arg-000000", "argument")
 
 
 def test_environment_beats_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-from-env-000000")
     (tmp_path / ".env").write_text("DEEPSEEK_API_KEY=sk-from-file-00000\n")
-    s = resolve()
+    s = resolve_settings()
     assert (s.api_key, s.key_source) == ("sk-from-env-000000", "environment")
 
 
@@ -29,7 +29,7 @@ def test_dotenv_found_in_a_parent_folder(tmp_path: Path, monkeypatch: pytest.Mon
     child.mkdir(parents=True)
     monkeypatch.chdir(child)
     before = dict(os.environ)
-    s = resolve()
+    s = resolve_settings()
     assert s.api_key == "sk-from-file-00000"
     assert s.key_source == str(tmp_path / ".env")
     assert dict(os.environ) == before  # nothing loaded into the process environment
@@ -40,14 +40,14 @@ def test_explicit_env_file_and_env_file_false(tmp_path: Path) -> None:
     other = tmp_path / "elsewhere.env"
     other.write_text("DEEPSEEK_API_KEY=sk-elsewhere-0000\n")
     (tmp_path / ".env").write_text("DEEPSEEK_API_KEY=sk-default-00000\n")
-    assert resolve(env_file=other).api_key == "sk-elsewhere-0000"
+    assert resolve_settings(env_file=other).api_key == "sk-elsewhere-0000"
     with pytest.raises(MissingAPIKeyError, match=r"the \.env search is off"):
-        resolve(env_file=False)
+        resolve_settings(env_file=False)
 
 
 def test_missing_env_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(InvalidRequestError, match="does not exist"):
-        resolve(env_file=tmp_path / "nope.env")
+        resolve_settings(env_file=tmp_path / "nope.env")
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES"])
@@ -55,13 +55,13 @@ def test_python_dotenv_disabled_is_honoured(monkeypatch: pytest.MonkeyPatch, tmp
     (tmp_path / ".env").write_text("DEEPSEEK_API_KEY=sk-from-file-00000\n")
     monkeypatch.setenv("PYTHON_DOTENV_DISABLED", value)
     with pytest.raises(MissingAPIKeyError):
-        resolve()
+        resolve_settings()
 
 
 def test_missing_key_names_all_three_sources_and_never_openai(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-canary-1234")
     with pytest.raises(MissingAPIKeyError) as info:
-        resolve()
+        resolve_settings()
     text = str(info.value)
     for part in ("api_key", "DEEPSEEK_API_KEY", ".env", "platform.deepseek.com/api_keys"):
         assert part in text
@@ -72,51 +72,52 @@ def test_missing_key_names_all_three_sources_and_never_openai(monkeypatch: pytes
 def test_empty_variable_counts_as_unset_but_empty_argument_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEEPSEEK_API_KEY", "")
     with pytest.raises(MissingAPIKeyError, match="No DeepSeek API key found"):
-        resolve()
+        resolve_settings()
     with pytest.raises(MissingAPIKeyError, match="is empty"):
-        resolve("")
+        resolve_settings("")
 
 
 @pytest.mark.parametrize("bad", ["sk-abc def-123456", " sk-abcdef123456", "sk-abc\n", "sk-ключ-123456"])
 def test_malformed_key_is_refused_without_echoing_it(bad: str) -> None:
     with pytest.raises(InvalidRequestError) as info:
-        resolve(bad)
+        resolve_settings(bad)
     assert bad.strip() not in str(info.value)
 
 
 def test_base_url_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     key = "sk-k-0000000000000"
-    assert resolve(key).base_url == DEFAULT_BASE_URL
+    assert resolve_settings(key).base_url == DEFAULT_BASE_URL
     (tmp_path / ".env").write_text("DEEPSEEK_BASE_URL=http://from-file.test\n")
-    assert resolve(key).base_url == "http://from-file.test"
+    assert resolve_settings(key).base_url == "http://from-file.test"
     monkeypatch.setenv("DEEPSEEK_API_BASE", "http://alias.test/")
-    assert (resolve(key).base_url, resolve(key).base_url_source) == ("http://alias.test", "DEEPSEEK_API_BASE")
+    aliased = resolve_settings(key)
+    assert (aliased.base_url, aliased.base_url_source) == ("http://alias.test", "DEEPSEEK_API_BASE")
     monkeypatch.setenv("DEEPSEEK_BASE_URL", "http://from-env.test")
-    assert resolve(key).base_url == "http://from-env.test"
-    assert resolve(key, "http://arg.test").base_url == "http://arg.test"
+    assert resolve_settings(key).base_url == "http://from-env.test"
+    assert resolve_settings(key, "http://arg.test").base_url == "http://arg.test"
 
 
 def test_beta_base(monkeypatch: pytest.MonkeyPatch) -> None:
     key = "sk-k-0000000000000"
-    assert resolve(key, beta=True).base_url == BETA_BASE_URL
-    assert resolve(key, "http://proxy.test/deepseek/", beta=True).base_url == "http://proxy.test/deepseek/beta"
+    assert resolve_settings(key, beta=True).base_url == BETA_BASE_URL
+    assert resolve_settings(key, "http://proxy.test/deepseek/", beta=True).base_url == "http://proxy.test/deepseek/beta"
     assert beta_url("https://api.deepseek.com/v1") == BETA_BASE_URL
     assert beta_url(BETA_BASE_URL + "/") == BETA_BASE_URL
     monkeypatch.setenv("DEEPSEEK_BASE_URL", "http://env.test")
-    assert resolve(key, beta=True).base_url == "http://env.test/beta"
+    assert resolve_settings(key, beta=True).base_url == "http://env.test/beta"
 
 
 def test_base_url_must_be_http() -> None:
     with pytest.raises(InvalidRequestError, match="not an http"):
-        resolve("sk-k-0000000000000", "api.deepseek.com")
+        resolve_settings("sk-k-0000000000000", "api.deepseek.com")
 
 
 def test_dotenv_is_not_read_when_nothing_is_missing(tmp_path: Path) -> None:
     (tmp_path / ".env").write_bytes(b"\xff\xfe not a dotenv file")  # would fail to decode if read
-    assert resolve("sk-k-0000000000000", "http://x.test").base_url == "http://x.test"
+    assert resolve_settings("sk-k-0000000000000", "http://x.test").base_url == "http://x.test"
 
 
 def test_repr_hides_the_key() -> None:
-    s = resolve("sk-secret-value-9999")
+    s = resolve_settings("sk-secret-value-9999")
     assert "secret" not in repr(s)
     assert "9999" not in repr(s)

@@ -52,8 +52,7 @@ def compare_models(listed: list[str]) -> list[str]:
 
 
 def _settings(ctx: Context, problems: list[str]) -> Any:
-    from deepseek_openai import DeepSeekError, MissingAPIKeyError, redact
-    from deepseek_openai._settings import resolve  # the only place that says where the key came from
+    from deepseek_openai import DeepSeekError, MissingAPIKeyError, redact, resolve_settings
 
     if ctx.offline:
         fake = ctx.start_fake()
@@ -61,7 +60,7 @@ def _settings(ctx: Context, problems: list[str]) -> Any:
         ctx.out(f"base URL:  {fake.base_url}  (offline double)")
         return True
     try:
-        settings = resolve(None, ctx.args.base_url, env_file=ctx.args.env_file)
+        settings = resolve_settings(None, ctx.args.base_url, env_file=ctx.args.env_file)
     except DeepSeekError as exc:
         ctx.out("key:       none found" if isinstance(exc, MissingAPIKeyError) else f"key:       {exc.message}")
         problems.append(f"{exc.message} Fix: {exc.fix}")
