@@ -379,6 +379,7 @@ def test_doctor_without_key_reports_the_problem(
     assert code == 1
     assert "ignored:   OPENAI_API_KEY, OPENAI_BASE_URL (set, but never sent to DeepSeek)" in out
     assert "key:       none found" in out
+    assert "base URL:  https://api.deepseek.com  (default)" in out  # OPENAI_BASE_URL is not used either
     assert "live:      skipped" in out
     assert "result:    1 problem(s)" in out
     assert NO_KEY_FIX in out

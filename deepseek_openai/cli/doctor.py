@@ -64,6 +64,8 @@ def _settings(ctx: Context, problems: list[str]) -> Any:
     except DeepSeekError as exc:
         ctx.out("key:       none found" if isinstance(exc, MissingAPIKeyError) else f"key:       {exc.message}")
         problems.append(f"{exc.message} Fix: {exc.fix}")
+        if isinstance(exc, MissingAPIKeyError):
+            _base_url_alone(ctx, problems)
         return None
     source = {"environment": "the DEEPSEEK_API_KEY environment variable", "argument": "the command line"}.get(
         settings.key_source, settings.key_source
@@ -71,6 +73,17 @@ def _settings(ctx: Context, problems: list[str]) -> Any:
     ctx.out(f"key:       {redact(settings.api_key)}  (from {source})")
     ctx.out(f"base URL:  {settings.base_url}  ({settings.base_url_source})")
     return settings
+
+
+def _base_url_alone(ctx: Context, problems: list[str]) -> None:
+    from deepseek_openai import DeepSeekError, resolve_settings
+
+    try:  # a stand-in key: the base URL is resolved the same way with or without one
+        where = resolve_settings("sk-stand-in", ctx.args.base_url, env_file=ctx.args.env_file)
+    except DeepSeekError as exc:
+        problems.append(f"{exc.message} Fix: {exc.fix}")
+    else:
+        ctx.out(f"base URL:  {where.base_url}  ({where.base_url_source})")
 
 
 def _live(ctx: Context, problems: list[str]) -> None:
