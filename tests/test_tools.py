@@ -218,23 +218,30 @@ def test_strict_tool_fills_required_and_additional_properties_everywhere() -> No
     assert point["required"] == ["x", "y"] and point["additionalProperties"] is False
 
 
+class Address(BaseModel):
+    zip: str = Field(pattern=r"^\d+$")
+    kind: Literal["home"] = "home"
+
+
+class Node(BaseModel):
+    label: str
+    children: list[Node] = []
+
+
+class Contact(BaseModel):
+    """Save a contact."""
+
+    name: str
+    age: int = Field(30, ge=0, le=150)
+    address: Address = Field(description="where they live")
+    tree: Node
+
+
+if not hasattr(Node, "model_rebuild"):  # pydantic 1 resolves a self-reference only when asked to
+    Node.update_forward_refs()
+
+
 def test_strict_tool_from_a_pydantic_model_with_refs_and_recursion() -> None:
-    class Address(BaseModel):
-        zip: str = Field(pattern=r"^\d+$")
-        kind: Literal["home"] = "home"
-
-    class Node(BaseModel):
-        label: str
-        children: list[Node] = []
-
-    class Contact(BaseModel):
-        """Save a contact."""
-
-        name: str
-        age: int = Field(30, ge=0, le=150)
-        address: Address = Field(description="where they live")
-        tree: Node
-
     tool = strict_tool("save_contact", Contact)
     function = tool["function"]
     assert function["description"] == "Save a contact."
