@@ -8,14 +8,24 @@ from typing import Any
 __all__ = ["field", "first_choice"]
 
 
+_MISSING = object()
+
+
 def field(obj: Any, name: str) -> Any:
-    """Return ``obj[name]`` for a mapping, else ``getattr(obj, name, None)``; ``None`` when absent."""
+    """Return ``obj[name]`` for a mapping, else ``getattr(obj, name, None)``; ``None`` when absent.
+
+    Used per stream chunk, so the common cases come first: a dict, then an attribute (SDK objects); the
+    ``Mapping`` check runs only when the attribute is missing. Field names here never clash with mapping methods.
+    """
     if obj is None:
         return None
-    if isinstance(obj, Mapping):
+    if type(obj) is dict:
         return obj.get(name)
     # Extras such as reasoning_content are plain attributes on SDK objects; model_extra is v2-only.
-    return getattr(obj, name, None)
+    value = getattr(obj, name, _MISSING)
+    if value is _MISSING:
+        return obj.get(name) if isinstance(obj, Mapping) else None
+    return value
 
 
 def first_choice(obj: Any) -> Any:

@@ -11,7 +11,7 @@ import dataclasses
 import inspect
 from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._access import field as get
 from ._access import first_choice
@@ -92,9 +92,8 @@ class StreamResult:
         return explain_finish(self.finish_reason, content=self.content)
 
 
-@dataclass(frozen=True)
-class StreamUpdate:
-    """The text one chunk added; ``None`` where it added nothing."""
+class StreamUpdate(NamedTuple):
+    """The text one chunk added; ``None`` where it added nothing (a tuple: made once per chunk, so kept cheap)."""
 
     reasoning: str | None = None
     content: str | None = None
@@ -144,8 +143,9 @@ class StreamAccumulator:
             if chunk is None:
                 return StreamUpdate()
         self._chunks += 1
-        self._id = get(chunk, "id") or self._id
-        self._model = get(chunk, "model") or self._model
+        if self._id is None:  # the same on every chunk
+            self._id = get(chunk, "id")
+            self._model = get(chunk, "model")
         # DeepSeek puts usage on the last chunk with choices; the older layout adds a chunk with choices == [].
         self._usage = get(chunk, "usage") or self._usage
         choice = first_choice(chunk)

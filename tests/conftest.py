@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +19,31 @@ import pytest
 from deepseek_openai import _hook
 
 _PREFIXES = ("DEEPSEEK_", "OPENAI_", "PYTHON_DOTENV")
+
+
+# Anything shaped like a whole API key. The package may show a key only as redact() does ("sk-…abcd").
+_WHOLE_KEY = re.compile(r"sk-[A-Za-z0-9][A-Za-z0-9_-]{11,}")
+_LOGGERS = ("deepseek_openai", "openai", "httpx", "httpx2", "httpcore", "httpcore2")
+
+
+@pytest.fixture(autouse=True)
+def no_key_in_logs_or_warnings(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test during which a whole key shows up in a log record (DEBUG included) or a warning."""
+    for name in _LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    shown: list[str] = []
+    real_warn = warnings.warn
+
+    def recording_warn(message: Any, category: Any = None, stacklevel: int = 1, *args: Any, **kwargs: Any) -> None:
+        shown.append(str(message))
+        real_warn(message, category, stacklevel + 1, *args, **kwargs)  # +1: this wrapper's own frame
+
+    monkeypatch.setattr(warnings, "warn", recording_warn)
+    yield
+    # At teardown caplog.text holds only this phase's records; read the setup and call phases explicitly.
+    logged = [r.getMessage() for phase in ("setup", "call") for r in caplog.get_records(phase)]
+    leaked = [text for text in [*logged, *shown] if _WHOLE_KEY.search(text)]
+    assert not leaked, f"a whole API key was logged or warned: {_WHOLE_KEY.findall(' '.join(leaked))[:3]}"
 
 
 @pytest.fixture(autouse=True)
