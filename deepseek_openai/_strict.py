@@ -156,7 +156,7 @@ def strict_tool(name: str, parameters: Any, *, description: str | None = None) -
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidRequestError(
-            RULES["tool_name"].message.format(name=name), fix=RULES["tool_name"].fix, rule="tool_name"
+            RULES["tool_name"].message.format(name=name) + ".", fix=RULES["tool_name"].fix, rule="tool_name"
         )
     schema = _schema_of(parameters)
     if description is None and not isinstance(parameters, Mapping):

@@ -1,0 +1,252 @@
+"""docs/errors.md is generated from CASES below, and each case is run: the doc shows exactly what a user sees.
+
+Regenerate the doc after changing a message:  python -m tests.test_error_catalogue
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+
+import deepseek_openai as ds
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+KEY = "sk-catalogue-0000000000000000"
+OFFLINE = "http://127.0.0.1:9"  # nothing listens there: every case must fail before the network
+USER = {"role": "user", "content": "hi"}
+USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
+
+
+def main_client() -> Any:
+    return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0)
+
+
+def beta_client() -> Any:
+    return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, beta=True)
+
+
+def chat(model: str, legacy_models: Any, **kwargs: Any) -> Any:
+    client = ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, legacy_models=legacy_models)
+    return client.chat.completions.create(model=model, messages=[USER], **kwargs)
+
+
+class Case(NamedTuple):
+    area: str
+    input: str
+    outcome: str  # "raises X" or "warns X"
+    trigger: Callable[[], object]
+
+
+def _prefix_not_last() -> None:
+    ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
+
+
+ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
+CASES: list[Case] = [
+    Case("key", "no key anywhere", "MissingAPIKeyError", lambda: ds.create_client(env_file=False)),
+    Case("key", 'empty key `api_key=""`', "MissingAPIKeyError", lambda: ds.create_client("")),
+    Case("key", "key with a space or line break", "InvalidRequestError", lambda: ds.create_client("sk-ab cd-1234567")),
+    Case(
+        "key", "`env_file=` naming a missing file", "InvalidRequestError", lambda: ds.create_client(env_file="no.env")
+    ),
+    Case("client", "base URL without http(s)", "InvalidRequestError", lambda: ds.create_client(KEY, base_url="x.com")),
+    Case(
+        "client",
+        "unknown `legacy_models` mode",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, legacy_models="x"),
+    ),
+    Case("model", "`deepseek-chat`, default mode", "DeprecationWarning", lambda: chat("deepseek-chat", "translate")),
+    Case(
+        "model", "`deepseek-chat`, `legacy_models='error'`", "LegacyModelError", lambda: chat("deepseek-chat", "error")
+    ),
+    Case(
+        "model",
+        "`deepseek-reasoner`, `legacy_models='error'`",
+        "LegacyModelError",
+        lambda: chat("deepseek-reasoner", "error"),
+    ),
+    Case("model", "unknown model id in `model_info()`", "UnknownModelError", lambda: ds.model_info("gpt-4o")),
+    Case("model", "unknown model id in `cost()`", "UnknownModelError", lambda: ds.cost(USAGE, "gpt-4o")),
+    Case(
+        "thinking",
+        "`temperature` while thinking is on",
+        "UserWarning",
+        lambda: chat("deepseek-flash", "translate", temperature=0.2),
+    ),
+    Case(
+        "thinking",
+        "unknown effort `thinking(effort='medium')`",
+        "InvalidRequestError",
+        lambda: ds.thinking(effort="medium"),
+    ),
+    Case("thinking", "effort with thinking off", "InvalidRequestError", lambda: ds.thinking(False, effort="high")),
+    Case("thinking", "effort `none` with thinking on", "InvalidRequestError", lambda: ds.thinking(effort="none")),
+    Case("thinking", "`user_id` with spaces", "InvalidRequestError", lambda: ds.user_id("user 42")),
+    Case(
+        "history",
+        "earlier assistant turn without `reasoning_content`, tools sent",
+        "InvalidRequestError",
+        lambda: ds.check_messages([USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "history",
+        "`developer` role",
+        "InvalidRequestError",
+        lambda: ds.check_messages([{"role": "developer", "content": "Be brief."}, USER]),
+    ),
+    Case(
+        "history",
+        "tool message with no matching call",
+        "InvalidRequestError",
+        lambda: ds.check_messages([USER, {"role": "tool", "tool_call_id": "call_1", "content": "42"}]),
+    ),
+    Case(
+        "tools",
+        "`tool_choice='required'` while thinking",
+        "InvalidRequestError",
+        lambda: ds.check_messages([USER], tools=[TOOL], tool_choice="required"),
+    ),
+    Case(
+        "tools",
+        "named `tool_choice` while thinking",
+        "InvalidRequestError",
+        lambda: ds.check_messages(
+            [USER], tools=[TOOL], tool_choice={"type": "function", "function": {"name": "get_weather"}}
+        ),
+    ),
+    Case("tools", "129 tools", "InvalidRequestError", lambda: ds.check_messages([USER], tools=[TOOL] * 129)),
+    Case(
+        "tools",
+        "strict tool on the main base URL",
+        "InvalidRequestError",
+        lambda: ds.check_messages([USER], tools=[ds.strict_tool("f", {"type": "object", "properties": {}})]),
+    ),
+    Case(
+        "tools",
+        "strict schema with `minLength`",
+        "InvalidRequestError",
+        lambda: ds.strict_tool("f", {"type": "object", "properties": {"name": {"type": "string", "minLength": 1}}}),
+    ),
+    Case(
+        "tools",
+        "strict schema with `minItems` and `format: date-time`",
+        "InvalidRequestError",
+        lambda: ds.strict_tool(
+            "f",
+            {
+                "type": "object",
+                "properties": {
+                    "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "when": {"type": "string", "format": "date-time"},
+                },
+            },
+        ),
+    ),
+    Case("tools", "function name with a space", "InvalidRequestError", lambda: ds.strict_tool("get weather", {})),
+    Case(
+        "prefix",
+        "prefix completion on the main base URL",
+        "InvalidRequestError",
+        lambda: ds.complete_prefix(main_client(), [USER], "```python\n"),
+    ),
+    Case("prefix", "prefix message not last", "InvalidRequestError", _prefix_not_last),
+    Case(
+        "prefix",
+        "`prefix: true` without a beta client",
+        "InvalidRequestError",
+        lambda: ds.check_messages([USER, ds.prefix_message("Sure")]),
+    ),
+    Case("fim", "FIM on the main base URL", "InvalidRequestError", lambda: ds.fim(main_client(), "def f(")),
+    Case(
+        "fim", "FIM `max_tokens=5000`", "InvalidRequestError", lambda: ds.fim(beta_client(), "def f(", max_tokens=5000)
+    ),
+    Case(
+        "fim",
+        "FIM with thinking enabled",
+        "InvalidRequestError",
+        lambda: ds.fim(beta_client(), "def f(", extra_body={"thinking": {"type": "enabled"}}),
+    ),
+    Case("fim", "`fim(..., stream=True)`", "InvalidRequestError", lambda: ds.fim(beta_client(), "x", stream=True)),
+    Case(
+        "json",
+        "`response_format` json_schema",
+        "InvalidRequestError",
+        lambda: ds.json_completion(
+            main_client(),
+            [{"role": "user", "content": "json"}],
+            response_format={"type": "json_schema", "json_schema": {"name": "x"}},
+        ),
+    ),
+    Case(
+        "json",
+        'no "json" in any message',
+        "InvalidRequestError",
+        lambda: ds.json_completion(main_client(), [USER]),
+    ),
+    Case("usage", "no usage in the object", "NoUsageError", lambda: ds.usage_of({"id": "x"})),
+    Case("usage", "`cost(currency='EUR')`", "ValueError", lambda: ds.cost(USAGE, "deepseek-flash", currency="EUR")),
+]
+
+
+def outcome_of(case: Case) -> tuple[str, str]:
+    """Run the case; return (the class of what it raised or warned, the text the user sees)."""
+    if case.outcome.endswith("Warning"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                case.trigger()
+            except ds.DeepSeekError as err:  # pragma: no cover - a failure, reported by the test
+                return type(err).__name__, str(err)
+            except Exception:  # noqa: BLE001 - the request itself fails (nothing listens): only the warning counts
+                pass
+        return type(caught[0].message).__name__, str(caught[0].message)
+    try:
+        case.trigger()
+    except Exception as err:  # noqa: BLE001 - whatever was raised is what the catalogue records
+        return type(err).__name__, str(err)
+    return "nothing", ""
+
+
+def render() -> str:
+    lines = [
+        "# What deepseek_openai refuses or rewrites, and what you see",
+        "",
+        "Every row is run by `tests/test_error_catalogue.py`, which also checks that this file is up to date",
+        "(regenerate it with `python -m tests.test_error_catalogue`). All of these happen before anything is sent,",
+        "except the two warnings, which accompany a request that is sent. DeepSeek's own refusals, and what",
+        "`explain()` says about them, are in `deepseek_openai/_rules.py` (`RULES`).",
+        "",
+        "| # | area | input | you get | message |",
+        "|---|---|---|---|---|",
+    ]
+    for number, case in enumerate(CASES, 1):
+        kind, text = outcome_of(case)
+        cell = text.replace("|", "\\|")
+        lines.append(f"| {number} | {case.area} | {case.input} | `{kind}` | {cell} |")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.area}: {c.input}" for c in CASES])
+def test_catalogue_case(case: Case) -> None:
+    kind, text = outcome_of(case)
+    assert kind == case.outcome
+    assert KEY not in text and "catalogue-0000" not in text  # never the key
+    if kind != "ValueError":
+        assert "Fix:" in text or "To silence this" in text  # every message says what to do
+
+
+def test_catalogue_is_long_enough_and_the_doc_is_current() -> None:
+    assert len(CASES) >= 30
+    assert DOC.read_text(encoding="utf-8") == render(), "docs/errors.md is stale: python -m tests.test_error_catalogue"
+
+
+if __name__ == "__main__":
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(render(), encoding="utf-8")
+    print(f"wrote {DOC} ({len(CASES)} rows)")
