@@ -23,7 +23,10 @@ def main() -> None:
     history: list[dict[str, Any]] = [{"role": "user", "content": "Name a prime number between 10 and 20."}]
 
     for round_no, follow_up in enumerate(["Now a larger one.", "And their sum?"], start=1):
-        reply = client.chat.completions.create(model="deepseek-flash", messages=history, tools=[CLOCK], **options)
+        # tool_choice="none": the tool is declared (so the passback rule applies) but this chat answers in text.
+        reply = client.chat.completions.create(
+            model="deepseek-flash", messages=history, tools=[CLOCK], tool_choice="none", **options
+        )
         turn = assistant_turn(reply)
         history.append(turn)
         print(f"round {round_no}: {turn['content']!r} (reasoning kept: {'reasoning_content' in turn})")

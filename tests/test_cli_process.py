@@ -5,16 +5,13 @@ Waits are "until this text appears" with a generous safety deadline; nothing ass
 
 from __future__ import annotations
 
-import json
 import os
 import pty
 import select
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -183,73 +180,14 @@ def test_interactive_session_keeps_history_with_reasoning(fake: FakeDeepSeek, sp
 # -- Ctrl-C ----------------------------------------------------------------------------------------------------
 
 
-class HangingStream:
-    """A loopback server whose first chat stream sends some reasoning and content, then hangs until released."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.bodies: list[Any] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.bodies.append(body)
-                first = len(outer.bodies) == 1
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.end_headers()
-                deltas = [{"role": "assistant", "content": None, "reasoning_content": "Thinking hard."}]
-                deltas.append({"content": "partial answer"})
-                for delta in deltas:
-                    chunk = {
-                        "id": "c1",
-                        "object": "chat.completion.chunk",
-                        "created": 1,
-                        "model": "deepseek-flash",
-                        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
-                    }
-                    self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
-                    self.wfile.flush()
-                if first:
-                    outer.release.wait(DEADLINE)
-                    return
-                end = {
-                    "id": "c2",
-                    "object": "chat.completion.chunk",
-                    "created": 1,
-                    "model": "deepseek-flash",
-                    "choices": [{"index": 0, "delta": {"content": " and the rest."}, "finish_reason": "stop"}],
-                }
-                self.wfile.write(b"data: " + json.dumps(end).encode() + b"\n\ndata: [DONE]\n\n")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-        self.thread.start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+# The first reply streams its reasoning and "partial answer", then stalls before its final chunk: the role chunk,
+# two reasoning pieces and two content pieces are 5 events, and hold_after=5 keeps the connection open after them.
+STALLED = {"content": "partial answer", "reasoning": "Thinking hard.", "hold_after": 5}
 
 
-@pytest.fixture
-def hanging() -> Iterator[HangingStream]:
-    server = HangingStream()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def test_ctrl_c_stops_the_reply_and_keeps_what_arrived(hanging: HangingStream, spawn: Any) -> None:
-    env = cli_env(DEEPSEEK_API_KEY="sk-test-key-000000000000", DEEPSEEK_BASE_URL=hanging.base_url)
-    proc = spawn(cli("chat", "q"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+def test_ctrl_c_stops_the_reply_and_keeps_what_arrived(fake: FakeDeepSeek, spawn: Any) -> None:
+    fake.add_reply(**STALLED)  # type: ignore[arg-type]
+    proc = spawn(cli("chat", "q"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=fake_env(fake))
     assert proc.stdout is not None and proc.stderr is not None
     out = bytearray()
     read_until(proc.stdout.fileno(), b"partial answer", out)
@@ -263,10 +201,11 @@ def test_ctrl_c_stops_the_reply_and_keeps_what_arrived(hanging: HangingStream, s
     assert "Traceback" not in stderr
 
 
-def test_ctrl_c_in_a_session_stops_only_the_reply(hanging: HangingStream, spawn: Any) -> None:
-    env = cli_env(DEEPSEEK_API_KEY="sk-test-key-000000000000", DEEPSEEK_BASE_URL=hanging.base_url)
+def test_ctrl_c_in_a_session_stops_only_the_reply(fake: FakeDeepSeek, spawn: Any) -> None:
+    fake.add_reply(**STALLED)  # type: ignore[arg-type]
+    fake.add_reply("partial answer and the rest.", reasoning="Thinking hard.")
     master, slave = pty.openpty()
-    proc = spawn(cli("chat"), stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env)
+    proc = spawn(cli("chat"), stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=fake_env(fake))
     os.close(slave)
     buf = bytearray()
     try:
@@ -283,7 +222,8 @@ def test_ctrl_c_in_a_session_stops_only_the_reply(hanging: HangingStream, spawn:
     finally:
         os.close(master)
     # The interrupted reply stays in the history, reasoning included.
-    assert hanging.bodies[1]["messages"] == [
+    second = [r.json for r in fake.requests if r.path == "/chat/completions"][1]
+    assert second["messages"] == [
         {"role": "user", "content": "first"},
         {"role": "assistant", "content": "partial answer", "reasoning_content": "Thinking hard."},
         {"role": "user", "content": "second"},

@@ -21,7 +21,13 @@ EXPECTED: dict[str, list[str]] = {
     "balance.py": ["available: True", "USD: total 100.00"],
     "thinking.py": ["thinking on: 52 characters of reasoning", "thinking off: reasoning is None", "budget"],
     "multi_round.py": ["round 2: 'Echo: Now a larger one.' (reasoning kept: True)", "caught before sending: passback"],
-    "tool_calls.py": ["strict tool: get_weather required = ['city', 'unit']", "rounds: 1", "answer: Echo: "],
+    "tool_calls.py": [
+        "strict tool: get_weather required = ['city', 'unit']",
+        "called get_weather(city=",
+        "unit='celsius')",
+        "rounds: 2",
+        "(tools said: {",
+    ],
     "prefix_completion.py": ["starts with prefix: True", "code: print('Echo: Write a one-line"],
     "streaming_async.py": ["[thinking] The user wrote", "[answer] Echo: Explain", "finish_reason: stop"],
 }

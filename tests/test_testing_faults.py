@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import importlib
+import json
+import threading
+import time
+import urllib.request
 from typing import Any
 
 import openai
@@ -145,9 +150,6 @@ async def test_delay_and_keepalive_still_parse(mode: str, stream: bool) -> None:
 
 
 def test_keepalive_blank_lines_on_the_wire() -> None:
-    import json
-    import urllib.request
-
     with FakeDeepSeek(keepalive=3) as ds:
         request = urllib.request.Request(
             ds.base_url + "/chat/completions",
@@ -175,6 +177,90 @@ def test_script_arguments_are_checked(fake_deepseek: FakeDeepSeek) -> None:
         fake_deepseek.add_reply("x", usage_layout="sideways")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="negative"):
         fake_deepseek.add_reply("x", cut_after=-1)
+    with pytest.raises(ValueError, match="negative"):
+        fake_deepseek.add_reply("x", hold_after=-1)
+    with pytest.raises(ValueError, match="not both"):
+        fake_deepseek.add_reply("x", cut_after=1, hold_after=1)
     with pytest.raises(ValueError, match="status"):
         fake_deepseek.add_error(200)
     assert fake_deepseek.requests == []
+
+
+# -- hold_after: a stream that stalls --------------------------------------------------------------------------
+
+
+def _open_raw_stream(ds: FakeDeepSeek) -> Any:
+    request = urllib.request.Request(
+        ds.base_url + "/chat/completions",
+        data=json.dumps({"model": "deepseek-flash", "messages": USER, "stream": True}).encode(),
+        headers={"Authorization": f"Bearer {ds.api_key}", "Content-Type": "application/json"},
+    )
+    return urllib.request.urlopen(request, timeout=30)
+
+
+def _connection_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "FakeDeepSeek-connection")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_held_reply_gives_the_first_chunks_then_a_read_timeout(
+    fake_deepseek: FakeDeepSeek, mode: str, stream: bool
+) -> None:
+    fake_deepseek.add_reply("one two three four five", hold_after=3)
+    received: list[Any] = []
+    with pytest.raises((openai.APITimeoutError, HX.TimeoutException)):
+        kw: dict[str, Any] = {"model": "deepseek-flash", "messages": USER, "stream": stream}
+        if mode == "sync":
+            with fake_deepseek.client(max_retries=0, timeout=0.3) as client:
+                result = client.chat.completions.create(**kw)
+                for chunk in result if stream else [result]:
+                    received.append(chunk)
+        else:
+            async with fake_deepseek.async_client(max_retries=0, timeout=0.3) as aclient:
+                aresult = await aclient.chat.completions.create(**kw)
+                if not stream:
+                    received.append(aresult)
+                else:
+                    async for achunk in aresult:
+                        received.append(achunk)
+    # A plain reply holds before its body, so nothing arrives; a stream delivers exactly the first 3 events.
+    assert len(received) == (3 if stream else 0)
+    assert [c.choices[0].delta.reasoning_content for c in received] == ["", "The ", "user "][: len(received)]
+    fake_deepseek.add_reply("after the stall")  # the double is not stuck: the next request is answered
+    assert (await chat(fake_deepseek, mode)).choices[0].message.content == "after the stall"
+
+
+def test_close_returns_promptly_while_a_stream_is_held() -> None:
+    before = _connection_threads()
+    ds = FakeDeepSeek().start()
+    ds.add_reply("never finished", hold_after=2)
+    response = _open_raw_stream(ds)
+    try:
+        first = response.readline()  # one event: "data: {...}" then a blank line
+        assert first.startswith(b"data: {") and response.readline() == b"\n"
+        ds.close()
+        # close() joins the workers with a timeout; a worker still stuck in the hold would outlive it.
+        assert _connection_threads() <= before
+        with pytest.raises(http.client.IncompleteRead):  # the held body never completes
+            response.read()
+    finally:
+        response.close()
+
+
+def test_client_hanging_up_releases_the_held_stream(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.add_reply("never finished", hold_after=1)
+    before = _connection_threads()
+    response = _open_raw_stream(fake_deepseek)
+    assert response.readline().startswith(b"data: {")
+    assert _connection_threads() == before + 1
+    response.close()
+    deadline = time.monotonic() + 10  # a safety net; the double notices within milliseconds
+    while _connection_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _connection_threads() == before
+
+
+def test_hold_after_beyond_the_reply_sends_it_whole(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.add_reply("short", hold_after=1000)
+    with _open_raw_stream(fake_deepseek) as response:
+        assert response.read().endswith(b"data: [DONE]\n\n")

@@ -206,7 +206,7 @@ async def test_tool_round_trip_with_reasoning_passback(fake_deepseek: FakeDeepSe
     call = first.choices[0].message.tool_calls[0]
     messages += [first.choices[0].message, {"role": "tool", "tool_call_id": call.id, "content": "sunny"}]
     second = await chat(fake_deepseek, mode, messages=messages, tools=tools)
-    assert second.choices[0].message.content == "Echo: weather?"
+    assert second.choices[0].message.content == "Echo: weather? (tools said: sunny)"
     assert fake_deepseek.requests[-1].json["messages"][1]["reasoning_content"] == "Need the tool."
 
 

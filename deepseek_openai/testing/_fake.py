@@ -38,7 +38,15 @@ class FakeDeepSeek:
     """An offline DeepSeek on ``127.0.0.1`` over real HTTP/1.1, for tests; a context manager.
 
     It answers like the real service (DeepSeek's reply shapes, statuses and error bodies), records every
-    request, and plays scripted replies, errors and faults in order. Unscripted replies are deterministic.
+    request, and plays scripted replies, errors and faults in order. Unscripted replies are deterministic:
+
+    - chat: ``"Echo: <last user text>"``, with a default ``reasoning_content`` when thinking is on;
+    - chat with ``tools``, ending in a user message, ``tool_choice`` not ``"none"``: a call (id ``call_00_<hex>``,
+      ``finish_reason`` ``"tool_calls"``) of the first function, or the one a named ``tool_choice`` names, whose
+      arguments fill each *required* property by type: string → the last user text (or ``"example"``),
+      number/integer → ``1``, boolean → ``true``, enum → its first value, array → ``[]``, object → ``{}``;
+    - chat ending in tool results: ``"Echo: <last user text> (tools said: <a>; <b>)"``, so a tool loop ends;
+    - FIM: a fixed line of code.
 
     Args:
         api_key: the only key accepted (``Authorization: Bearer <key>``); anything else gets DeepSeek's 401.
@@ -192,12 +200,13 @@ class FakeDeepSeek:
         cut_after: int | None = None,
         usage_layout: UsageLayout = "final_chunk",
         json_blank: bool = False,
+        hold_after: int | None = None,
     ) -> None:
         """Queue the reply to the next valid chat or FIM request (invalid ones are refused and leave it queued).
 
         Args:
-            content: the exact text (chat ``content`` or FIM ``text``); ``None`` keeps the default echo, or ``""``
-                beside tool calls.
+            content: the exact text (chat ``content`` or FIM ``text``); ``None`` keeps the default (an echo, or a
+                tool call for a request with tools: see the class docstring), or ``""`` beside tool calls.
             reasoning: the exact ``reasoning_content``; ``None`` gives the default one when thinking is on.
             tool_calls: ``{"name", "arguments" (str or dict), "id"?}`` per call; ids default to ``call_00_…``.
             finish_reason: e.g. ``"length"``, ``"content_filter"``, ``"insufficient_system_resource"``,
@@ -209,16 +218,17 @@ class FakeDeepSeek:
             usage_layout: ``"final_chunk"`` (usage on the last chunk, today's DeepSeek) or ``"separate_chunk"``
                 (an extra chunk with ``choices: []``, the older layout).
             json_blank: replace the content with spaces, as DeepSeek does with JSON it cannot produce.
+            hold_after: send this many ``data:`` events (streams; plain replies: the headers only), then keep the
+                connection open sending nothing, until the client hangs up or :meth:`close`; a stalled stream.
+                A reply with no more events than that is sent whole.
+
+        Raises:
+            ValueError: a negative count or delay, an unknown ``usage_layout``, or both ``cut_after`` and
+                ``hold_after``.
         """
-        if usage_layout not in ("final_chunk", "separate_chunk"):
-            raise ValueError(f"usage_layout must be 'final_chunk' or 'separate_chunk', got {usage_layout!r}")
-        if delay < 0 or keepalive < 0 or (cut_after is not None and cut_after < 0):
-            raise ValueError("delay, keepalive and cut_after must not be negative")
         calls = tuple(ToolCall.coerce(c) for c in tool_calls or ())
-        reply = Reply(
-            content, reasoning, calls, finish_reason, usage, delay, keepalive, cut_after, usage_layout, json_blank
-        )
-        self._script.push([reply])
+        wire = (delay, keepalive, cut_after, usage_layout, json_blank, hold_after)  # Reply's field order
+        self._script.push([Reply(content, reasoning, calls, finish_reason, usage, *wire)])
 
     def add_error(
         self,

@@ -7,6 +7,9 @@ request carries ``tools`` (DeepSeek ignores it otherwise, guides/thinking_mode).
 Cache rule: a request whose prompt (as a sequence of those message texts) starts with the whole prompt of an
 earlier accepted request to the same model gets that earlier prompt's tokens as cache hits, rounded down to a
 multiple of 64; everything else is a miss. So ``hit + miss == prompt_tokens`` always.
+
+Default chat reply: an echo of the last user text, or a tool call / an answer quoting tool results when the request
+has tools (rules in ``_tooluse``).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from typing import Any
 
 from .._models import EFFORT_LEVELS, MODELS, current_models
 from ._checks import thinking_on
-from ._script import Reply
+from ._script import Reply, ToolCall
+from ._tooluse import default_call, text_of, tool_results
 
 __all__ = ["CACHE_UNIT", "Plan", "PromptCache", "balance_body", "count_tokens", "models_body", "plan_chat", "plan_fim"]
 
@@ -109,18 +113,6 @@ class Plan:
         }
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(p.get("text", "")) if p.get("type") == "text" else f"[{p.get('type')}]"
-            for p in content
-            if isinstance(p, Mapping)
-        )
-    return ""
-
-
 def _chat_segments(body: Mapping[str, Any]) -> list[str]:
     tools = body.get("tools")
     segments = [json.dumps(tools, sort_keys=True, ensure_ascii=False) + "\n"] if tools else []
@@ -131,7 +123,7 @@ def _chat_segments(body: Mapping[str, Any]) -> list[str]:
                 extra += str(message["reasoning_content"])
             if message.get("tool_calls"):
                 extra += json.dumps(message["tool_calls"], sort_keys=True, ensure_ascii=False)
-        segments.append(f"<{message.get('role')}>{extra}{_text(message.get('content'))}\n")
+        segments.append(f"<{message.get('role')}>{extra}{text_of(message.get('content'))}\n")
     return segments
 
 
@@ -183,9 +175,9 @@ def _ids(seq: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, str(seq)))
 
 
-def _tool_calls(reply: Reply, seq: int) -> list[dict[str, Any]]:
+def _tool_calls(scripted: Sequence[ToolCall], seq: int) -> list[dict[str, Any]]:
     calls = []
-    for index, call in enumerate(reply.tool_calls):
+    for index, call in enumerate(scripted):
         # DeepSeek numbers its call ids by position: call_00_<random> (api/create-chat-completion examples).
         digest = hashlib.sha256(f"{seq}:{index}:{call.name}".encode()).hexdigest()[:24]
         call_id = call.id or f"call_{index:02d}_{digest}"
@@ -201,15 +193,20 @@ def _tool_calls(reply: Reply, seq: int) -> list[dict[str, Any]]:
 
 
 def plan_chat(body: Mapping[str, Any], reply: Reply | None, seq: int, created: int, cache: PromptCache) -> Plan:
-    """Plan the reply to an accepted chat request: the scripted ``reply`` if any, else the default echo."""
+    """Plan the reply to an accepted chat request: the scripted ``reply`` if any, else the default (echo or tools)."""
     script = reply or Reply()
     thinking = thinking_on(body)
     messages = body["messages"]
-    said = next((_text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
-    tool_calls = _tool_calls(script, seq)
+    said = next((text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+    scripted = script.tool_calls
+    # Only a reply that leaves the answer open gets the default call; scripted content or calls always win.
+    default = None if script.content is not None or scripted or script.json_blank else default_call(body, said)
+    tool_calls = _tool_calls(scripted or ([default] if default else []), seq)
+    results = tool_results(messages)
     reasoning = script.reasoning
     if reasoning is None and thinking:
-        reasoning = f"The user wrote {len(said)} characters; I will echo them back."
+        intent = f"call {default.name} first" if default else "echo them with the tools' results" if results else ""
+        reasoning = f"The user wrote {len(said)} characters; I will {intent or 'echo them back'}."
     cut = False
     if script.content is not None:
         content = script.content
@@ -220,9 +217,9 @@ def plan_chat(body: Mapping[str, Any], reply: Reply | None, seq: int, created: i
             # Prefix completion continues the assistant's text without repeating it (guides/chat_prefix_completion).
             content = f"print({('Echo: ' + said)!r})\n```\n"
         elif (body.get("response_format") or {}).get("type") == "json_object":
-            content = json.dumps({"echo": said}, ensure_ascii=False)
+            content = json.dumps({"echo": said, **({"tools_said": results} if results else {})}, ensure_ascii=False)
         else:
-            content = f"Echo: {said}"
+            content = f"Echo: {said}" + (f" (tools said: {'; '.join(results)})" if results else "")
         content = _cut_at_stop(content, body.get("stop"))
         reasoning, content, cut = _fit(reasoning, content, body.get("max_tokens"))
     if script.json_blank:
@@ -245,7 +242,7 @@ def plan_chat(body: Mapping[str, Any], reply: Reply | None, seq: int, created: i
 def plan_fim(body: Mapping[str, Any], reply: Reply | None, seq: int, created: int, cache: PromptCache) -> Plan:
     """Plan the reply to an accepted FIM request: the scripted ``reply``'s content if any, else a fixed line."""
     script = reply or Reply()
-    prompt_text = _text(body.get("prompt"))
+    prompt_text = text_of(body.get("prompt"))
     text = script.content
     cut = False
     if text is None:

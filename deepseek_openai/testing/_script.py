@@ -87,6 +87,16 @@ class Reply:
     cut_after: int | None = None
     usage_layout: UsageLayout = "final_chunk"
     json_blank: bool = False
+    hold_after: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.usage_layout not in ("final_chunk", "separate_chunk"):
+            raise ValueError(f"usage_layout must be 'final_chunk' or 'separate_chunk', got {self.usage_layout!r}")
+        counts = (self.delay, self.keepalive, self.cut_after or 0, self.hold_after or 0)
+        if any(n < 0 for n in counts):
+            raise ValueError("delay, keepalive, cut_after and hold_after must not be negative")
+        if self.cut_after is not None and self.hold_after is not None:
+            raise ValueError("give cut_after (drop the connection) or hold_after (stall it), not both")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from typing import Any
 
 __all__ = ["Handler", "Server"]
 
+_HOLD_POLL = 0.02  # seconds between checks of a held connection: how soon a client hanging up is noticed
+
 
 def _status_line(status: int) -> bytes:
     try:
@@ -83,6 +85,23 @@ class Handler(BaseHTTPRequestHandler):
         """Write raw bytes to the client."""
         self.sent = True
         self.wfile.write(data)
+
+    def hold(self, wait: Callable[[float], bool]) -> None:
+        """Send nothing more until the client hangs up or ``wait(seconds)`` returns ``False``; then :meth:`drop`."""
+        with selectors.DefaultSelector() as selector:  # not select.select: it fails on descriptors above 1023
+            selector.register(self.connection, selectors.EVENT_READ)
+            while wait(_HOLD_POLL):
+                if selector.select(0) and self._peer_closed():
+                    break
+        self.drop()
+
+    def _peer_closed(self) -> bool:
+        try:
+            # Readable with nothing to read means the client closed its end (a reset raises instead).
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+        return not peeked
 
     def drop(self) -> None:
         """Close the connection now, mid-response if need be (the client sees a broken body)."""

@@ -1,4 +1,4 @@
-"""Writing a planned reply on the wire: plain JSON or SSE, with keep-alives, delays and cut connections."""
+"""Writing a planned reply on the wire: plain JSON or SSE, with keep-alives, delays, cut and held connections."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def dump(obj: Any) -> bytes:
 
 
 def answer(handler: Handler, plan: Plan, *, stream: bool, keepalive: int, wait: Callable[[float], bool]) -> None:
-    """Send ``plan`` as JSON or SSE, honouring its delay, ``keepalive`` fillers and ``cut_after``.
+    """Send ``plan`` as JSON or SSE, honouring its delay, ``keepalive`` fillers, ``cut_after`` and ``hold_after``.
 
     ``wait(seconds)`` pauses and returns ``False`` when the double is closing (the reply is then dropped).
     """
@@ -30,18 +30,21 @@ def answer(handler: Handler, plan: Plan, *, stream: bool, keepalive: int, wait: 
     pause = reply.delay / (keepalive + 1)
     if not keepalive and not wait(reply.delay):
         return handler.drop()  # no keep-alives: nothing at all is sent during the delay
-    if not stream and not keepalive and reply.cut_after is None:
+    if not stream and not keepalive and reply.cut_after is None and reply.hold_after is None:
         return handler.send_all(200, [JSON_TYPE], dump(plan.body()))
     send: Callable[[bytes], object]
     if stream:
         handler.send_head(200, [*_SSE, ("Transfer-Encoding", "chunked")])
-        send, filler, payload, cut = handler.send_chunk, KEEPALIVE, events(plan), reply.cut_after
+        send, filler, payload = handler.send_chunk, KEEPALIVE, events(plan)
+        cut, hold = reply.cut_after, reply.hold_after
     else:
         body = dump(plan.body())
         # Queued non-streaming requests get blank lines before the JSON (quick_start/rate_limit).
         handler.send_head(200, [JSON_TYPE, ("Content-Length", str(keepalive + len(body)))])
         send, filler, payload = handler.write, b"\n", [body]
+        # A plain reply has one piece, its body: cutting or holding it happens before the body.
         cut = None if reply.cut_after is None else 0
+        hold = None if reply.hold_after is None else 0
     for _ in range(keepalive):
         if not wait(pause):
             return handler.drop()
@@ -51,6 +54,8 @@ def answer(handler: Handler, plan: Plan, *, stream: bool, keepalive: int, wait: 
     for index, piece in enumerate(payload):
         if cut is not None and index >= cut:
             return handler.drop()  # a connection lost mid-reply: the client sees a truncated body
+        if hold is not None and index >= hold:
+            return handler.hold(wait)  # a stalled reply: nothing more until the client or the double gives up
         send(piece)
     if stream:
         send(b"")
