@@ -33,6 +33,19 @@ def measure(label: str, call: Callable[[], object], requests: int, repeats: int)
     return median
 
 
+def raw_caller(ds: FakeDeepSeek) -> tuple[http.client.HTTPConnection, Callable[[], bytes]]:
+    """A keep-alive ``http.client`` connection to the double and a function sending one chat request on it."""
+    conn = http.client.HTTPConnection("127.0.0.1", ds.port)
+    body = json.dumps({"model": "deepseek-flash", "messages": MESSAGES})
+    headers = {"Authorization": f"Bearer {ds.api_key}", "Content-Type": "application/json"}
+
+    def raw() -> bytes:
+        conn.request("POST", "/chat/completions", body, headers)
+        return conn.getresponse().read()
+
+    return conn, raw
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="FakeDeepSeek requests per second")
     parser.add_argument("--requests", type=int, default=500)
@@ -45,14 +58,7 @@ def main() -> None:
             args.requests,
             args.repeats,
         )
-        conn = http.client.HTTPConnection("127.0.0.1", ds.port)
-        body = json.dumps({"model": "deepseek-flash", "messages": MESSAGES})
-        headers = {"Authorization": f"Bearer {ds.api_key}", "Content-Type": "application/json"}
-
-        def raw() -> bytes:
-            conn.request("POST", "/chat/completions", body, headers)
-            return conn.getresponse().read()
-
+        conn, raw = raw_caller(ds)
         measure("raw", raw, args.requests, args.repeats)
         conn.close()
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import http.client
-import json
 import os
 import platform
 import statistics
@@ -25,6 +23,9 @@ import openai
 
 from deepseek_openai import collect_stream, create_client
 from deepseek_openai.testing import FakeDeepSeek
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from double_rps import raw_caller
 
 KEY = "sk-bench-0000000000000000"
 MSG = [{"role": "user", "content": "hello"}]
@@ -149,14 +150,7 @@ def bench_collect(ds: FakeDeepSeek, chunks: int, n: int) -> list[tuple[str, floa
 
 
 def bench_double(ds: FakeDeepSeek, calls: int, n: int) -> tuple[float, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", ds.port)
-    body = json.dumps({"model": "deepseek-flash", "messages": MSG})
-    headers = {"Authorization": f"Bearer {ds.api_key}", "Content-Type": "application/json"}
-
-    def raw() -> object:
-        conn.request("POST", "/chat/completions", body, headers)
-        return conn.getresponse().read()
-
+    conn, raw = raw_caller(ds)
     client = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0)
     per = max(1, calls // n)
     sdk, bare = rounds(
