@@ -6,8 +6,11 @@ loop, so an error raised here reaches the caller as itself, not as a retried ``A
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import re
+import ssl
 import sys
 import warnings
 from collections.abc import Mapping
@@ -120,12 +123,32 @@ def rewrite_request(url: object, kwargs: dict[str, Any], mode: LegacyMode) -> di
     return kwargs
 
 
+@functools.lru_cache(maxsize=1)
+def shared_ssl_context() -> ssl.SSLContext:
+    """Return the TLS context every default client of this process shares: verifying, built once by httpx.
+
+    Loading the CA bundle is over 90 % of creating a client (~20 ms); one context serves every client. It is the
+    same context httpx (openai 1.x/2.x) or httpx2 (3.x) builds for ``verify=True``, so certificate checks are
+    unchanged; ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` are read when the first client is created.
+    """
+    base = next(c for c in openai.DefaultHttpxClient.__mro__ if c.__module__.startswith(("httpx.", "httpx2.")))
+    http: Any = importlib.import_module(base.__module__.partition(".")[0])  # httpx or httpx2: never imported by name
+    context: ssl.SSLContext = http.create_ssl_context()
+    return context
+
+
+def _with_tls(kwargs: dict[str, Any]) -> dict[str, Any]:
+    if "verify" in kwargs or "transport" in kwargs or "cert" in kwargs:
+        return kwargs
+    return {**kwargs, "verify": shared_ssl_context()}
+
+
 class DeepSeekHttpClient(openai.DefaultHttpxClient):
     """The SDK's default sync httpx client plus the DeepSeek request hook (legacy names, warnings)."""
 
     def __init__(self, *, legacy_models: LegacyMode = "translate", **kwargs: Any) -> None:
         self.legacy_models: LegacyMode = legacy_models
-        super().__init__(**kwargs)
+        super().__init__(**_with_tls(kwargs))
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
@@ -145,7 +168,7 @@ class AsyncDeepSeekHttpClient(openai.DefaultAsyncHttpxClient):
 
     def __init__(self, *, legacy_models: LegacyMode = "translate", **kwargs: Any) -> None:
         self.legacy_models: LegacyMode = legacy_models
-        super().__init__(**kwargs)
+        super().__init__(**_with_tls(kwargs))
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""

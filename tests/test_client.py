@@ -240,3 +240,16 @@ def test_requests_needing_nothing_are_sent_as_built(recorder: Recorder) -> None:
         )
     assert recorder.last.json["model"] == "deepseek-flash"
     assert "thinking" not in recorder.last.json
+
+
+def test_default_clients_share_one_verifying_tls_context() -> None:
+    import ssl
+
+    from deepseek_openai._hook import shared_ssl_context
+
+    context = shared_ssl_context()
+    assert context is shared_ssl_context()  # built once per process: it is most of a client's creation cost
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname  # certificates are still checked
+    create_client(KEY)
+    create_async_client(KEY)
+    assert shared_ssl_context.cache_info().misses == 1
