@@ -37,7 +37,7 @@ class Settings:
 
 
 def _dotenv_disabled() -> bool:
-    # python-dotenv's own switch; we honour it the way load_dotenv() does.
+    # python-dotenv's own switch; honoured the same way its loader honours it.
     return os.environ.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
 
 
