@@ -6,8 +6,10 @@ import openai
 import pytest
 
 from deepseek_openai import (
+    JSONOutputError,
     StreamInterruptedError,
     acollect_stream,
+    ajson_completion,
     collect_stream,
     explain,
     json_completion,
@@ -115,3 +117,72 @@ def test_slow_first_byte_with_a_short_timeout(fake_deepseek: FakeDeepSeek) -> No
     with pytest.raises(openai.APITimeoutError) as info:
         client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
     assert "timeout" in explain(info.value).lower()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_keepalive_blank_lines_before_a_json_body(fake_deepseek: FakeDeepSeek, mode: str) -> None:
+    fake_deepseek.add_reply('{"answer": 42}', keepalive=5, delay=0.01)
+    ask = [{"role": "user", "content": "json please"}]
+    if mode == "sync":
+        got = json_completion(fake_deepseek.client(max_retries=0), ask)
+    else:
+        async with fake_deepseek.async_client(max_retries=0) as client:
+            got = await ajson_completion(client, ask)
+    assert got == {"answer": 42}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_keepalive_comments_inside_a_stream_with_tool_calls(fake_deepseek: FakeDeepSeek, mode: str) -> None:
+    fake_deepseek.add_reply(
+        reasoning="Need the weather.",
+        tool_calls=[{"name": "get_weather", "arguments": {"city": "Oslo"}}],
+        keepalive=4,
+    )
+    if mode == "sync":
+        stream = fake_deepseek.client(max_retries=0).chat.completions.create(
+            model="deepseek-flash",
+            messages=HI,
+            tools=[WEATHER],
+            stream=True,  # type: ignore[arg-type, list-item]
+        )
+        result = collect_stream(stream)
+    else:
+        async with fake_deepseek.async_client(max_retries=0) as client:
+            astream = await client.chat.completions.create(
+                model="deepseek-flash",
+                messages=HI,
+                tools=[WEATHER],
+                stream=True,  # type: ignore[arg-type, list-item]
+            )
+            result = await acollect_stream(astream)
+    assert result.complete and result.finish_reason == "tool_calls"
+    assert result.reasoning == "Need the weather."
+    assert [c["function"]["name"] for c in result.tool_calls] == ["get_weather"]
+    assert result.tool_calls[0]["function"]["arguments"] == '{"city": "Oslo"}'
+
+
+def test_blank_json_then_503_then_the_answer(fake_deepseek: FakeDeepSeek) -> None:
+    # Two layers of retry: json_completion re-asks after blank output, the SDK retries the 503 underneath.
+    fake_deepseek.add_reply(json_blank=True)
+    fake_deepseek.add_error(503, headers=FAST_RETRY)
+    fake_deepseek.add_reply('{"ok": true}')
+    got = json_completion(fake_deepseek.client(max_retries=1), [{"role": "user", "content": "json please"}])
+    assert got == {"ok": True}
+    assert len(fake_deepseek.requests) == 3
+
+
+def test_blank_json_every_time_is_explained(fake_deepseek: FakeDeepSeek) -> None:
+    for _ in range(2):
+        fake_deepseek.add_reply(json_blank=True)
+    with pytest.raises(JSONOutputError) as info:
+        json_completion(fake_deepseek.client(max_retries=0), [{"role": "user", "content": "json please"}], retries=1)
+    assert info.value.rule == "blank_json"
+    assert "blank" in str(info.value) and "json" in explain(info.value).lower()
+
+
+async def test_slow_first_byte_on_an_async_stream(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.add_reply("late", delay=5)
+    async with fake_deepseek.async_client(timeout=0.2, max_retries=0) as client:
+        with pytest.raises(openai.APITimeoutError):
+            await client.chat.completions.create(model="deepseek-flash", messages=HI, stream=True)  # type: ignore[arg-type]
+    assert len(fake_deepseek.requests) == 1
