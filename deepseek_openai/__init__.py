@@ -5,63 +5,142 @@ Start with :func:`create_client`; everything else is a plain function over the S
 
 from __future__ import annotations
 
-from ._account import Balance, CurrencyBalance, aget_balance, get_balance
-from ._beta import afim, afim_stream, fim, fim_stream
-from ._client import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    create_async_client,
-    create_async_http_client,
-    create_client,
-    create_http_client,
-)
-from ._errors import (
-    DeepSeekError,
-    InvalidRequestError,
-    LegacyModelError,
-    MissingAPIKeyError,
-    UnknownModelError,
-    redact,
-)
-from ._explain import explain
-from ._json import JSONOutputError, ajson_completion, json_completion
-from ._messages import acomplete_prefix, assistant_turn, check_messages, complete_prefix, prefix_message
-from ._models import (
-    DEEPSEEK_CHAT,
-    DEEPSEEK_FLASH,
-    DEEPSEEK_REASONER,
-    DEEPSEEK_V4_PRO,
-    EFFORT_LEVELS,
-    FIM_MAX_TOKENS,
-    MAX_TOOLS,
-    MODELS,
-    PEAK_WINDOWS_UTC,
-    PRICES_EFFECTIVE,
-    ModelInfo,
-    ModelName,
-    PriceList,
-    Prices,
-    Rates,
-    current_models,
-    model_info,
-)
-from ._rules import RULES, Rule
-from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
-from ._stream import (
-    StreamAccumulator,
-    StreamInterruptedError,
-    StreamResult,
-    StreamUpdate,
-    acollect_stream,
-    collect_stream,
-    explain_finish,
-)
-from ._strict import strict_tool
-from ._thinking import Effort, ExtraBodyKwargs, reasoning_of, thinking, user_id
-from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
-from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._account import Balance, CurrencyBalance, aget_balance, get_balance
+    from ._beta import afim, afim_stream, fim, fim_stream
+    from ._client import (
+        DEFAULT_MAX_RETRIES,
+        DEFAULT_TIMEOUT,
+        create_async_client,
+        create_async_http_client,
+        create_client,
+        create_http_client,
+    )
+    from ._errors import (
+        DeepSeekError,
+        InvalidRequestError,
+        LegacyModelError,
+        MissingAPIKeyError,
+        UnknownModelError,
+        redact,
+    )
+    from ._explain import explain
+    from ._json import JSONOutputError, ajson_completion, json_completion
+    from ._messages import acomplete_prefix, assistant_turn, check_messages, complete_prefix, prefix_message
+    from ._models import (
+        DEEPSEEK_CHAT,
+        DEEPSEEK_FLASH,
+        DEEPSEEK_REASONER,
+        DEEPSEEK_V4_PRO,
+        EFFORT_LEVELS,
+        FIM_MAX_TOKENS,
+        MAX_TOOLS,
+        MODELS,
+        PEAK_WINDOWS_UTC,
+        PRICES_EFFECTIVE,
+        ModelInfo,
+        ModelName,
+        PriceList,
+        Prices,
+        Rates,
+        current_models,
+        model_info,
+    )
+    from ._rules import RULES, Rule
+    from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
+    from ._stream import (
+        StreamAccumulator,
+        StreamInterruptedError,
+        StreamResult,
+        StreamUpdate,
+        acollect_stream,
+        collect_stream,
+        explain_finish,
+    )
+    from ._strict import strict_tool
+    from ._thinking import Effort, ExtraBodyKwargs, reasoning_of, thinking, user_id
+    from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
+    from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
 
 __version__ = "0.1.0"
+
+# Public names load on first use (PEP 562), so `from deepseek_openai import create_client` imports only the
+# modules the client needs, not every helper: import time stays at openai's own.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
+    "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
+    "._client": (
+        "DEFAULT_MAX_RETRIES",
+        "DEFAULT_TIMEOUT",
+        "create_async_client",
+        "create_async_http_client",
+        "create_client",
+        "create_http_client",
+    ),
+    "._errors": (
+        "DeepSeekError",
+        "InvalidRequestError",
+        "LegacyModelError",
+        "MissingAPIKeyError",
+        "UnknownModelError",
+        "redact",
+    ),
+    "._explain": ("explain",),
+    "._json": ("JSONOutputError", "ajson_completion", "json_completion"),
+    "._messages": ("acomplete_prefix", "assistant_turn", "check_messages", "complete_prefix", "prefix_message"),
+    "._models": (
+        "DEEPSEEK_CHAT",
+        "DEEPSEEK_FLASH",
+        "DEEPSEEK_REASONER",
+        "DEEPSEEK_V4_PRO",
+        "EFFORT_LEVELS",
+        "FIM_MAX_TOKENS",
+        "MAX_TOOLS",
+        "MODELS",
+        "PEAK_WINDOWS_UTC",
+        "PRICES_EFFECTIVE",
+        "ModelInfo",
+        "ModelName",
+        "PriceList",
+        "Prices",
+        "Rates",
+        "current_models",
+        "model_info",
+    ),
+    "._rules": ("RULES", "Rule"),
+    "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
+    "._stream": (
+        "StreamAccumulator",
+        "StreamInterruptedError",
+        "StreamResult",
+        "StreamUpdate",
+        "acollect_stream",
+        "collect_stream",
+        "explain_finish",
+    ),
+    "._strict": ("strict_tool",),
+    "._thinking": ("Effort", "ExtraBodyKwargs", "reasoning_of", "thinking", "user_id"),
+    "._tools": ("ToolRoundsExceededError", "ToolRunResult", "arun_tools", "run_tools"),
+    "._usage": ("Cost", "NoUsageError", "Usage", "cost", "cost_breakdown", "is_peak", "usage_of"),
+}
+_MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "BETA_BASE_URL",

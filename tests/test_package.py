@@ -1,0 +1,56 @@
+"""The package surface: every public name resolves lazily, and the lazy table matches the typed imports."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import deepseek_openai
+
+INIT = Path(deepseek_openai.__file__)
+
+
+def _typed_imports() -> dict[str, set[str]]:
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If))  # the `if TYPE_CHECKING:` block
+    found: dict[str, set[str]] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        found["." + (node.module or "")] = {alias.name for alias in node.names}
+    return found
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    names = [n for n in deepseek_openai.__all__ if n != "__version__"]
+    assert deepseek_openai.__all__ == sorted(deepseek_openai.__all__, key=lambda n: (not n.isupper(), n))
+    for name in names:
+        assert getattr(deepseek_openai, name) is not None, name
+    assert set(dir(deepseek_openai)) >= set(deepseek_openai.__all__)
+
+
+def test_lazy_table_matches_typed_imports_and_all() -> None:
+    table = {module: set(names) for module, names in deepseek_openai._EXPORTS.items()}
+    assert table == _typed_imports()
+    assert set().union(*table.values()) == set(deepseek_openai.__all__) - {"__version__"}
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    try:
+        deepseek_openai.not_a_name  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as error:
+        assert "not_a_name" in str(error)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_importing_the_client_does_not_load_every_helper() -> None:
+    code = (
+        "import sys; from deepseek_openai import create_client; "
+        "print(sorted(m for m in sys.modules if m.startswith('deepseek_openai.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "deepseek_openai._client" in out
+    for helper in ("deepseek_openai._tools", "deepseek_openai._json", "deepseek_openai._stream"):
+        assert helper not in out, out
