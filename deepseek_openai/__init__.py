@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._account import Balance, CurrencyBalance, aget_balance, get_balance
+    from ._batch import BatchProgress, BatchSummary
+    from ._batch_io import BatchInputError
+    from ._batch_run import arun_batch, run_batch
     from ._beta import afim, afim_stream, fim, fim_stream
     from ._client import (
         DEFAULT_MAX_RETRIES,
@@ -71,6 +74,9 @@ __version__ = "0.1.0"
 # modules the client needs, not every helper: import time stays at openai's own.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
+    "._batch": ("BatchProgress", "BatchSummary"),
+    "._batch_io": ("BatchInputError",),
+    "._batch_run": ("arun_batch", "run_batch"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
@@ -159,6 +165,9 @@ __all__ = [
     "PRICES_EFFECTIVE",
     "RULES",
     "Balance",
+    "BatchInputError",
+    "BatchProgress",
+    "BatchSummary",
     "Cost",
     "CurrencyBalance",
     "DeepSeekError",
@@ -192,6 +201,7 @@ __all__ = [
     "afim_stream",
     "aget_balance",
     "ajson_completion",
+    "arun_batch",
     "arun_tools",
     "assistant_turn",
     "check_messages",
@@ -216,6 +226,7 @@ __all__ = [
     "reasoning_of",
     "redact",
     "resolve_settings",
+    "run_batch",
     "run_tools",
     "strict_tool",
     "thinking",
