@@ -5,17 +5,64 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from ._usage import Usage, is_peak
+from ._models import model_info
+from ._usage import Usage, cost, is_peak
 
-__all__ = ["AdaptiveLimit", "BatchProgress", "BatchSummary", "backoff", "limit_in_message", "next_off_peak"]
+__all__ = [
+    "CURRENCIES",
+    "AdaptiveLimit",
+    "BatchProgress",
+    "BatchSummary",
+    "backoff",
+    "ceiling",
+    "json_or_text",
+    "limit_in_message",
+    "next_off_peak",
+    "output_line",
+    "price",
+]
 
 _LIMIT = re.compile(r"concurrency limit of (\d+)")
 _STEP = timedelta(minutes=1)
 _HORIZON = timedelta(days=60)
+
+
+CURRENCIES = ("USD", "CNY")
+
+
+def price(body: Any, model: str) -> dict[str, Decimal]:
+    """Return a reply's cost per currency at its ``created`` time; empty when it has no usage or an unknown model."""
+    try:
+        return {c: cost(body, str(body.get("model") or model), currency=c) for c in CURRENCIES}
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def output_line(custom_id: str, status: int | None, request_id: str | None, body: Any, error: Any) -> dict[str, Any]:
+    """Return one line of OpenAI's Batch output format: ``id``, ``custom_id``, ``response``, ``error``."""
+    response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
+    return {"id": f"batch_req_{uuid.uuid4().hex}", "custom_id": custom_id, "response": response, "error": error}
+
+
+def json_or_text(response: Any) -> Any:
+    """Return an error response's JSON body, or its text wrapped as DeepSeek's error shape."""
+    try:
+        return response.json()
+    except ValueError:
+        return {"error": {"message": response.text[:2000]}}
+
+
+def ceiling(models: frozenset[str], concurrency: int | None) -> int:
+    """Return the most requests to allow in flight: ``concurrency``, never above the smallest model cap."""
+    caps = [model_info(m).concurrency_limit for m in models] or [model_info("deepseek-flash").concurrency_limit]
+    cap = min(caps)  # DeepSeek's per-account cap (quick_start/rate_limit): never send more at once
+    return cap if concurrency is None else max(1, min(cap, concurrency))
 
 
 def limit_in_message(message: str) -> int | None:

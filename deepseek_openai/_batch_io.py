@@ -121,6 +121,7 @@ def check_input(path: str | os.PathLike[str], *, model: str | None = None) -> In
     if model is not None and model not in MODELS:
         _model_error(model)
     seen: set[int] = set()
+    openai_names = False
     models: set[str] = {model} if model else set()
     problems: list[tuple[int, str]] = []
     count = bad = 0
@@ -136,14 +137,21 @@ def check_input(path: str | os.PathLike[str], *, model: str | None = None) -> In
             seen.add(digest)
         if problem is not None:
             bad += 1
+            openai_names = openai_names or "OpenAI model name" in problem
             if len(problems) < _SHOWN:
                 problems.append((number, problem))
     if problems:
         listed = "; ".join(f"line {n}: {p}" for n, p in problems)
         more = f" (and {bad - len(problems)} more)" if bad > len(problems) else ""
+        fix = "correct those lines (OpenAI Batch format: custom_id, method POST, url /v1/chat/completions, body)."
+        if openai_names:
+            fix = (
+                "pass --model deepseek-flash (CLI) or model='deepseek-flash' (Python) to replace OpenAI model names; "
+                + fix
+            )
         raise BatchInputError(
-            f"{path}: {bad} bad line(s) of {count}, nothing was sent: {listed}{more}.",
-            fix="correct those lines (OpenAI Batch format: custom_id, method POST, url /v1/chat/completions, body).",
+            f"{Path(path).name}: {bad} bad line(s) of {count}, nothing was sent: {listed}{more}.",
+            fix=fix,
             problems=problems,
             count=bad,
         )

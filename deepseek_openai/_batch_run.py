@@ -11,16 +11,25 @@ import contextlib
 import os
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._batch import AdaptiveLimit, BatchProgress, BatchSummary, backoff, next_off_peak
+from ._batch import (
+    CURRENCIES,
+    AdaptiveLimit,
+    BatchProgress,
+    BatchSummary,
+    backoff,
+    ceiling,
+    json_or_text,
+    next_off_peak,
+    output_line,
+    price,
+)
 from ._batch_io import BatchRequest, OutputFile, check_input, read_requests
-from ._models import model_info
-from ._usage import Usage, cost, is_peak, usage_of
+from ._usage import Usage, is_peak, usage_of
 
 if TYPE_CHECKING:
     import openai
@@ -29,24 +38,10 @@ __all__ = ["arun_batch", "run_batch"]
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-_CURRENCIES = ("USD", "CNY")
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _price(body: Any, model: str) -> dict[str, Decimal]:
-    try:
-        return {c: cost(body, str(body.get("model") or model), currency=c) for c in _CURRENCIES}
-    except (ValueError, KeyError, TypeError):  # no usage, or a model the table does not know: not priced
-        return {}
-
-
-def output_line(custom_id: str, status: int | None, request_id: str | None, body: Any, error: Any) -> dict[str, Any]:
-    """Return one line of OpenAI's Batch output format."""
-    response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
-    return {"id": f"batch_req_{uuid.uuid4().hex}", "custom_id": custom_id, "response": response, "error": error}
 
 
 class _Run:
@@ -56,7 +51,7 @@ class _Run:
         self.rng = random.Random(options["seed"])
         self.ok = self.failed = self.rate_limited = self.retries = self.done = 0
         self.usage = Usage()
-        self.spent: dict[str, Decimal] = dict.fromkeys(_CURRENCIES, Decimal(0))
+        self.spent: dict[str, Decimal] = dict.fromkeys(CURRENCIES, Decimal(0))
         self.prior = Decimal(0)
         self.largest: Decimal | None = None
         self.stopped: str | None = None
@@ -91,7 +86,7 @@ class _Run:
                 reply = await self.client.post("/chat/completions", body=req.body, cast_to=response_class)
             except openai.APIStatusError as exc:
                 self.limit.release()
-                last = (exc.status_code, getattr(exc, "request_id", None), _json_or_text(exc.response))
+                last = (exc.status_code, getattr(exc, "request_id", None), json_or_text(exc.response))
                 reason = f"HTTP {exc.status_code}: {exc.message}"
                 if exc.status_code == 429:
                     self.rate_limited += 1
@@ -119,10 +114,10 @@ class _Run:
         self.done += 1
         if status == 200 and error is None:
             self.ok += 1
-            price = _price(body, req.body.get("model", ""))
-            for currency, amount in price.items():
+            priced = price(body, req.body.get("model", ""))
+            for currency, amount in priced.items():
                 self.spent[currency] += amount
-            amount = price.get(self.o["currency"], Decimal(0))
+            amount = priced.get(self.o["currency"], Decimal(0))
             self.largest = amount if self.largest is None else max(self.largest, amount)
             with contextlib.suppress(ValueError, TypeError):
                 self.usage += usage_of(body)
@@ -228,19 +223,6 @@ def _response_class() -> Any:
     return importlib.import_module(base.__module__.partition(".")[0]).Response
 
 
-def _json_or_text(response: Any) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return {"error": {"message": response.text[:2000]}}
-
-
-def _ceiling(models: frozenset[str], concurrency: int | None) -> int:
-    caps = [model_info(m).concurrency_limit for m in models] or [model_info("deepseek-flash").concurrency_limit]
-    cap = min(caps)  # DeepSeek's per-account cap (quick_start/rate_limit): never send more at once
-    return cap if concurrency is None else max(1, min(cap, concurrency))
-
-
 async def arun_batch(
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
@@ -306,14 +288,14 @@ async def arun_batch(
             skipped += 1
             response = item.get("response") or {}
             if response.get("status_code") == 200:
-                prior += _price(response.get("body") or {}, model or "").get(currency.upper(), Decimal(0))
-        ceiling = _ceiling(stats.models, concurrency)
+                prior += price(response.get("body") or {}, model or "").get(currency.upper(), Decimal(0))
+        top = ceiling(stats.models, concurrency)
         own = client is None
         made = create_async_client(api_key, base_url=base_url, timeout=timeout, max_retries=0) if own else None
         active = made if made is not None else client.with_options(max_retries=0)  # type: ignore[union-attr]
         options = {
-            "start": min(ceiling, 32),
-            "ceiling": ceiling,
+            "start": min(top, 32),
+            "ceiling": top,
             "seed": seed,
             "max_attempts": max(1, max_attempts),
             "retry_base": retry_base,

@@ -1,4 +1,4 @@
-"""run_batch / arun_batch against the double: formats, checks before sending, resume, 429s, retries, budget, off-peak."""
+"""run_batch / arun_batch on the double: formats, checks before sending, resume, 429s, retries, budget, off-peak."""
 
 from __future__ import annotations
 
@@ -208,7 +208,9 @@ def test_setting_stop_ends_the_run_with_whole_lines(ds: FakeDeepSeek, tmp_path: 
             if p.done >= 2:
                 stop.set()
 
-        return await arun_batch(src, out, concurrency=2, stop=stop, progress=watch, progress_interval=0.01, **options(ds))
+        return await arun_batch(
+            src, out, concurrency=2, stop=stop, progress=watch, progress_interval=0.01, **options(ds)
+        )
 
     summary = asyncio.run(main())
     assert summary.stopped == "interrupted" and 0 < summary.not_sent < 40

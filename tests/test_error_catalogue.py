@@ -46,6 +46,17 @@ def _prefix_not_last() -> None:
     ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
 
 
+def _batch(*lines: str, **options: Any) -> Any:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "requests.jsonl").write_text("".join(x + "\n" for x in lines))
+    return ds.run_batch(folder / "requests.jsonl", folder / "out.jsonl", api_key=KEY, base_url=OFFLINE, **options)
+
+
+BATCH_LINE = (
+    '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "%s", "messages": [%s]}}'
+)
 ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
 CASES: list[Case] = [
     Case("key", "no key anywhere", "MissingAPIKeyError", lambda: ds.create_client(env_file=False)),
@@ -191,6 +202,22 @@ CASES: list[Case] = [
     ),
     Case("usage", "no usage in the object", "NoUsageError", lambda: ds.usage_of({"id": "x"})),
     Case("usage", "`cost(currency='EUR')`", "ValueError", lambda: ds.cost(USAGE, "deepseek-flash", currency="EUR")),
+    Case(
+        "batch",
+        "input with bad JSON and a duplicate `custom_id`",
+        "BatchInputError",
+        lambda: _batch(
+            BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "hi"}'),
+            "{oops",
+            BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "hi"}'),
+        ),
+    ),
+    Case(
+        "batch",
+        "an OpenAI model name without `model=` / `--model`",
+        "BatchInputError",
+        lambda: _batch(BATCH_LINE % ("gpt-4o-mini", '{"role": "user", "content": "hi"}')),
+    ),
 ]
 
 
