@@ -294,7 +294,7 @@ async def arun_batch(
         made = create_async_client(api_key, base_url=base_url, timeout=timeout, max_retries=0) if own else None
         active = made if made is not None else client.with_options(max_retries=0)  # type: ignore[union-attr]
         options = {
-            "start": min(top, 32),
+            "start": top if concurrency is not None else min(top, 32),
             "ceiling": top,
             "seed": seed,
             "max_attempts": max(1, max_attempts),
