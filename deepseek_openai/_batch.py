@@ -141,6 +141,10 @@ class AdaptiveLimit:
         self.in_flight -= 1
         self._changed.set()
 
+    def wake(self) -> None:
+        """Wake a waiting :meth:`acquire` so it rechecks (used when a request crashed)."""
+        self._changed.set()
+
     def on_success(self) -> None:
         """Grow by about one per round of replies."""
         self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)

@@ -21,14 +21,13 @@ from ._batch import (
     AdaptiveLimit,
     BatchProgress,
     BatchSummary,
-    backoff,
     ceiling,
-    json_or_text,
     next_off_peak,
     output_line,
     price,
 )
 from ._batch_io import BatchRequest, OutputFile, check_input, read_requests
+from ._batch_send import Counters, send_one
 from ._usage import Usage, is_peak, usage_of
 
 if TYPE_CHECKING:
@@ -49,7 +48,8 @@ class _Run:
         self.client, self.out, self.total, self.o = client, out, total, options
         self.limit = AdaptiveLimit(options["start"], options["ceiling"])
         self.rng = random.Random(options["seed"])
-        self.ok = self.failed = self.rate_limited = self.retries = self.done = 0
+        self.ok = self.failed = self.done = 0
+        self.counters = Counters()
         self.usage = Usage()
         self.spent: dict[str, Decimal] = dict.fromkeys(CURRENCIES, Decimal(0))
         self.prior = Decimal(0)
@@ -63,51 +63,24 @@ class _Run:
     # -- sending one request -------------------------------------------------------------------------------------
 
     async def send(self, req: BatchRequest, epoch: int) -> None:
+        o = self.o
         try:
-            await self._send(req, epoch)
+            result = await send_one(
+                self.client,
+                req.body,
+                self.limit,
+                epoch,
+                max_attempts=o["max_attempts"],
+                retry_base=o["retry_base"],
+                rng=self.rng,
+                counters=self.counters,
+            )
+            self.finish(req, *result)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # noqa: BLE001 - handed to the feed loop, which raises it
             self.crash = exc
-            self.limit.release()
-
-    async def _send(self, req: BatchRequest, epoch: int) -> None:
-        import openai
-
-        response_class = _response_class()
-        last: tuple[int | None, str | None, Any] = (None, None, None)
-        reason = ""
-        for attempt in range(self.o["max_attempts"]):
-            if attempt:
-                self.retries += 1
-                await asyncio.sleep(backoff(attempt - 1, base=self.o["retry_base"], rng=self.rng))
-                epoch = await self.limit.acquire()
-            try:
-                reply = await self.client.post("/chat/completions", body=req.body, cast_to=response_class)
-            except openai.APIStatusError as exc:
-                self.limit.release()
-                last = (exc.status_code, getattr(exc, "request_id", None), json_or_text(exc.response))
-                reason = f"HTTP {exc.status_code}: {exc.message}"
-                if exc.status_code == 429:
-                    self.rate_limited += 1
-                    self.limit.on_rate_limit(epoch, exc.message)
-                elif exc.status_code < 500 and exc.status_code != 408:
-                    return self.finish(req, *last, None)  # refused for good: the body says why
-                continue
-            except openai.APIConnectionError as exc:  # timeouts included
-                self.limit.release()
-                reason = f"{type(exc).__name__}: {exc}"
-                continue
-            except BaseException:
-                self.limit.release()
-                self.limit.in_flight += 1  # send() releases it again when it records the crash
-                raise
-            self.limit.release()
-            self.limit.on_success()
-            body = reply.json()
-            return self.finish(req, 200, reply.headers.get("x-request-id") or body.get("id"), body, None)
-        error = {"code": "retries_exhausted", "message": f"{self.o['max_attempts']} attempts; last: {reason}"}
-        return self.finish(req, *last, error)
+            self.limit.wake()  # the feed loop raises it (send_one gave the slot back already)
 
     def finish(self, req: BatchRequest, status: int | None, request_id: str | None, body: Any, error: Any) -> None:
         self.out.append(output_line(req.custom_id, status, request_id, body, error))
@@ -182,7 +155,7 @@ class _Run:
                     self.failed,
                     self.limit.in_flight,
                     self.limit.allowed,
-                    self.rate_limited,
+                    self.counters.rate_limited,
                     self.usage,
                     self.prior + self.spent[self.o["currency"]],
                     self.o["currency"],
@@ -203,24 +176,14 @@ class _Run:
             self.ok,
             self.failed,
             self.total - skipped - self.done,
-            self.rate_limited,
-            self.retries,
+            self.counters.rate_limited,
+            self.counters.retries,
             self.usage,
             {c: a for c, a in self.spent.items()},
             self.stopped,
             self.limit.ceiling,
             time.monotonic() - self.started,
         )
-
-
-def _response_class() -> Any:
-    # The SDK's own HTTP library: httpx (openai 1.x/2.x) or httpx2 (3.x); cast_to it returns the raw response.
-    import importlib
-
-    import openai
-
-    base = next(c for c in openai.DefaultHttpxClient.__mro__ if c.__module__.startswith(("httpx.", "httpx2.")))
-    return importlib.import_module(base.__module__.partition(".")[0]).Response
 
 
 async def arun_batch(
