@@ -92,12 +92,24 @@ class _LimitProxy:
         self.actor.on_rate_limit.remote(epoch, message)
 
 
+def _plain(value: Any) -> Any:
+    # Ray Data hands nested values back as numpy arrays/scalars, and Arrow adds None for keys other rows had.
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _body(raw: Any) -> dict[str, Any]:
-    # A JSON string is sent as written; a dict that went through Arrow may carry None for keys other rows had.
+    # A JSON string is sent as written; a dict is turned back into plain JSON values first.
     if isinstance(raw, (str, bytes)):
         parsed: dict[str, Any] = json.loads(raw)
         return parsed
-    return {k: v for k, v in dict(raw).items() if v is not None}
+    plain: dict[str, Any] = _plain(dict(raw))
+    return plain
 
 
 class _Sender:

@@ -17,6 +17,9 @@ ray = pytest.importorskip("ray")
 from deepseek_openai.ray import Secret, run_batch  # noqa: E402
 from deepseek_openai.testing import FakeDeepSeek  # noqa: E402
 
+# Ray's own deprecation notices (ray.data.context, ...) are not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
+
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[Any]:
