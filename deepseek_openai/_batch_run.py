@@ -198,7 +198,7 @@ async def arun_batch(
     client: openai.AsyncOpenAI | None = None,
     api_key: str | None = None,
     base_url: str | None = None,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     max_attempts: int = 8,
     retry_base: float = 0.5,
     progress: Callable[[BatchProgress], None] | None = None,
@@ -222,7 +222,7 @@ async def arun_batch(
             off for the batch (this function retries within ``max_attempts``). Default: one made from the key.
         api_key: the key, when no ``client`` is given (else the usual lookup: ``DEEPSEEK_API_KEY``, ``.env``).
         base_url: the base URL, when no ``client`` is given.
-        timeout: seconds per request, when no ``client`` is given.
+        timeout: seconds per request, when no ``client`` is given (default: the client's, read 1800 s).
         max_attempts: tries per request on 429, 5xx, timeouts and connection errors; then an error line.
         retry_base: first back-off pause in seconds (exponential, jittered).
         progress: called with a :class:`BatchProgress` every ``progress_interval`` seconds and on pauses.
@@ -254,7 +254,8 @@ async def arun_batch(
                 prior += price(response.get("body") or {}, model or "").get(currency.upper(), Decimal(0))
         top = ceiling(stats.models, concurrency)
         own = client is None
-        made = create_async_client(api_key, base_url=base_url, timeout=timeout, max_retries=0) if own else None
+        timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        made = create_async_client(api_key, base_url=base_url, max_retries=0, **timing) if own else None
         active = made if made is not None else client.with_options(max_retries=0)  # type: ignore[union-attr]
         options = {
             "start": top if concurrency is not None else min(top, 32),

@@ -126,9 +126,8 @@ class _Sender:
         self.rng = random.Random(options.get("seed"))
 
         async def make() -> Any:
-            return create_async_client(
-                secret.reveal(), base_url=base_url, timeout=options["timeout"], max_retries=0, env_file=False
-            )
+            timing = {} if options["timeout"] is None else {"timeout": options["timeout"]}
+            return create_async_client(secret.reveal(), base_url=base_url, max_retries=0, env_file=False, **timing)
 
         self.client = self.loop.run_until_complete(make())
 
@@ -173,7 +172,7 @@ def run_batch(
     model: str | None = None,
     workers: int = 2,
     rows_per_call: int = 64,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     max_attempts: int = 8,
     retry_base: float = 0.5,
     seed: int | None = None,
@@ -193,7 +192,7 @@ def run_batch(
         model: replaces every body's model (for OpenAI model names).
         workers: Ray Data actors sending requests.
         rows_per_call: rows each worker call sends at once (they still wait for the shared limit).
-        timeout: seconds per request.
+        timeout: seconds per request (default: the client's, read 1800 s, connect 10 s).
         max_attempts: tries per request on 429, 5xx, timeouts and connection errors.
         retry_base: first back-off pause in seconds.
         seed: seeds the back-off jitter.
