@@ -1,8 +1,8 @@
 """Batch files: check an OpenAI Batch input file in one streaming pass, read its requests, append output lines.
 
-Memory stays flat in the number of lines except for one set of 64-bit custom_id hashes (about 60-70 bytes a
-line: ~65 MB for 1,000,000 lines, measured in benchmarks/batch_memory.py). Two different ids share a hash with
-probability about n²/2^65 (3e-8 for a million lines); such a pair would be reported as a duplicate.
+Memory stays flat in the number of lines except for the 64-bit hashes of the custom_ids, 8 bytes a line (~8 MB
+for 1,000,000 lines; measured in benchmarks/batch.py). Two different ids share a hash with probability about
+n²/2^65 (3e-8 for a million lines); such a pair would be reported as a duplicate.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InvalidRequestError
+from ._idset import HashSet
 from ._models import MODELS
 
 __all__ = ["BatchInputError", "BatchRequest", "InputStats", "OutputFile", "check_input", "id_hash", "read_requests"]
@@ -120,7 +121,7 @@ def check_input(path: str | os.PathLike[str], *, model: str | None = None) -> In
     """
     if model is not None and model not in MODELS:
         _model_error(model)
-    seen: set[int] = set()
+    seen = HashSet()
     openai_names = False
     models: set[str] = {model} if model else set()
     problems: list[tuple[int, str]] = []
@@ -130,16 +131,14 @@ def check_input(path: str | os.PathLike[str], *, model: str | None = None) -> In
         custom_id, problem, named = _line_problem(raw, model)
         if named is not None and problem is None and len(models) < 64:
             models.add(named)
-        if custom_id is not None:
-            digest = id_hash(custom_id)
-            if digest in seen and problem is None:
-                problem = f"duplicate custom_id {custom_id!r}"
-            seen.add(digest)
+        if custom_id is not None and problem is None:
+            seen.add(id_hash(custom_id))
         if problem is not None:
             bad += 1
             openai_names = openai_names or "OpenAI model name" in problem
             if len(problems) < _SHOWN:
                 problems.append((number, problem))
+    bad += _duplicates(Path(path), seen.repeated(), problems)
     if problems:
         listed = "; ".join(f"line {n}: {p}" for n, p in problems)
         more = f" (and {bad - len(problems)} more)" if bad > len(problems) else ""
@@ -158,6 +157,27 @@ def check_input(path: str | os.PathLike[str], *, model: str | None = None) -> In
     return InputStats(count, frozenset(models))
 
 
+def _duplicates(path: Path, repeated: set[int], problems: list[tuple[int, str]]) -> int:
+    # A second pass, only when some hash repeats: name each later occurrence with its line number.
+    if not repeated:
+        return 0
+    first: set[int] = set()
+    found = 0
+    for number, raw in _lines(path):
+        custom_id = _line_problem(raw, None)[0]
+        digest = id_hash(custom_id) if custom_id is not None else None
+        if digest not in repeated:
+            continue
+        if digest in first:
+            found += 1
+            if len(problems) < _SHOWN:
+                problems.append((number, f"duplicate custom_id {custom_id!r}"))
+        else:
+            first.add(digest)
+    problems.sort()
+    return found
+
+
 def _model_error(model: str) -> None:
     from ._models import model_info
 
@@ -165,7 +185,7 @@ def _model_error(model: str) -> None:
 
 
 def read_requests(
-    path: str | os.PathLike[str], *, model: str | None = None, skip: set[int] | None = None
+    path: str | os.PathLike[str], *, model: str | None = None, skip: HashSet | None = None
 ) -> Iterator[BatchRequest]:
     """Yield the requests of a checked input file, one at a time, without those whose id hash is in ``skip``.
 
@@ -200,7 +220,7 @@ class OutputFile:
         self.path = Path(path)
         self.truncated = _cut_partial_line(self.path)
         """Bytes of a partial last line removed on opening (0 when the file ended cleanly)."""
-        self.answered: set[int] = set()
+        self.answered = HashSet()
         """Hashes of the ``custom_id`` of every line already in the file."""
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 

@@ -245,3 +245,15 @@ def test_limit_in_message_and_next_off_peak() -> None:
     assert next_off_peak(friday_peak) == datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
     saturday = datetime(2026, 11, 28, 8, 15, tzinfo=timezone.utc)
     assert next_off_peak(saturday) == saturday
+
+
+def test_hash_set_finds_members_and_repeats() -> None:
+    from deepseek_openai._batch_io import id_hash
+    from deepseek_openai._idset import HashSet
+
+    hashes = HashSet()
+    for name in ("a", "b", "c", "b"):
+        hashes.add(id_hash(name))
+    assert id_hash("b") in hashes and id_hash("z") not in hashes and "b" not in hashes
+    assert hashes.repeated() == {id_hash("b")} and len(hashes) == 4 and hashes
+    assert not HashSet()
