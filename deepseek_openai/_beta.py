@@ -18,8 +18,6 @@ from ._rules import RULES
 __all__ = ["afim", "afim_stream", "fim", "fim_stream"]
 
 
-
-
 def _fim_kwargs(
     client: openai.OpenAI | openai.AsyncOpenAI,
     prompt: str,

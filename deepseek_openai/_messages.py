@@ -143,7 +143,9 @@ def check_messages(
         # With tools, every earlier assistant turn must carry its reasoning_content (guides/thinking_mode).
         for index, message in enumerate(history[:-1] if prefixed else history):
             if field(message, "role") == "assistant" and reasoning_of(message) is None:
-                _apply("passback", f"messages[{index}] (assistant) has no reasoning_content; {RULES['passback'].message}")
+                _apply(
+                    "passback", f"messages[{index}] (assistant) has no reasoning_content; {RULES['passback'].message}"
+                )
 
 
 def _listed(items: Any, name: str, what: str) -> list[Any]:
@@ -183,6 +185,11 @@ def _prefix_request(
         _apply("prefix_not_beta", f"Prefix completion is documented on the beta base URL only; {where}.")
     if kwargs.get("stream"):
         raise InvalidRequestError("complete_prefix() does not stream.", fix="leave stream out.")
+    if not isinstance(prefix, (str, Mapping)):
+        raise InvalidRequestError(
+            f"prefix must be a string or a prefix_message(...), not {type(prefix).__name__}.",
+            fix="pass the start of the answer as a string, e.g. '```python\\n'.",
+        )
     last = prefix_message(prefix) if isinstance(prefix, str) else {**prefix, "prefix": True}
     history = [*messages, last]
     check_messages(

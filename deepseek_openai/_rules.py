@@ -204,7 +204,7 @@ RULES: Mapping[str, Rule] = _table(
         "for enforced schemas use create_client(beta=True) and strict: true on every tool (strict_tool() does); "
         "the main base accepts strict tools but is not documented to enforce them.",
         f"{DOCS}/guides/tool_calls",
-        evidence="accepted §18: strict tools on the main base got HTTP 200; whether they are enforced there is not said",
+        evidence="accepted §18: strict tools on the main base got HTTP 200; whether it enforces them is not said",
     ),
     Rule(
         "json_word",

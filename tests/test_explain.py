@@ -305,7 +305,9 @@ def test_the_older_passback_wording_gets_the_passback_fix_and_names_the_index(ds
 
 
 def test_the_json_word_400_says_put_json_and_an_example_in_the_prompt(ds: FakeDeepSeek) -> None:
-    ds.add_error(400, "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'.")
+    ds.add_error(
+        400, "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'."
+    )
     text = explain(_error(ds.client(max_retries=0), response_format={"type": "json_object"}))
     assert "'json'" in text and "example" in text and "json_completion()" in text
     assert GENERIC not in text

@@ -146,7 +146,11 @@ def test_json_completion_needs_the_word_json(ds: FakeDeepSeek, messages: list[di
 def test_json_in_an_assistant_turn_is_not_refused(ds: FakeDeepSeek) -> None:
     # Which roles DeepSeek reads for the word is not documented: any message's mention lets the request go.
     ds.add_reply('{"a": 1}')
-    history = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "JSON?"}, {"role": "user", "content": "x"}]
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "JSON?"},
+        {"role": "user", "content": "x"},
+    ]
     assert json_completion(ds.client(), history) == {"a": 1}
     assert ds.requests[0].json["messages"] == history
 

@@ -302,3 +302,10 @@ def test_complete_prefix_off_the_beta_base_warns_and_sends(fake_deepseek: FakeDe
     assert text == "Sure, here it is."
     sent = fake_deepseek.requests[-1]
     assert sent.path == "/chat/completions" and sent.json["messages"][-1] == prefix_message("Sure")
+
+
+@pytest.mark.parametrize("prefix", [42, None, ["```"]])
+def test_complete_prefix_refuses_a_prefix_that_is_not_text(fake_deepseek: FakeDeepSeek, prefix: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="prefix must be a string or a prefix_message"):
+        complete_prefix(fake_deepseek.client(beta=True), [USER], prefix)
+    assert fake_deepseek.requests == []

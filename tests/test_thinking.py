@@ -51,7 +51,9 @@ def test_unknown_effort_is_refused_naming_the_allowed_values(effort: Any) -> Non
         assert repr(level) in str(err)
 
 
-@pytest.mark.parametrize(("alias", "level"), [("medium", "high"), ("minimal", "low"), ("xhigh", "high"), ("ultra", "max")])
+@pytest.mark.parametrize(
+    ("alias", "level"), [("medium", "high"), ("minimal", "low"), ("xhigh", "high"), ("ultra", "max")]
+)
 def test_alias_effort_is_sent_as_given_with_a_warning_naming_the_level(
     fake_deepseek: FakeDeepSeek, alias: str, level: str
 ) -> None:

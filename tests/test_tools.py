@@ -342,3 +342,18 @@ def test_longest_valid_name_is_accepted() -> None:
         "required": [],
         "additionalProperties": False,
     }
+
+
+@pytest.mark.parametrize("max_rounds", ["3", 2.5, True, None])
+def test_max_rounds_that_is_not_a_whole_number_is_refused(fake_deepseek: FakeDeepSeek, max_rounds: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="max_rounds") as info:
+        run_tools(fake_deepseek.client(), [USER], [WEATHER], [get_weather], max_rounds=max_rounds)
+    assert "1 or more" in info.value.fix and fake_deepseek.requests == []
+
+
+@pytest.mark.parametrize("functions", [get_weather, "get_weather", ["get_weather"], {"get_weather": 42}])
+def test_functions_that_are_not_functions_are_refused(fake_deepseek: FakeDeepSeek, functions: Any) -> None:
+    # A single function instead of a list used to fail with a raw TypeError.
+    with pytest.raises(InvalidRequestError, match="functions must be a list of functions") as info:
+        run_tools(fake_deepseek.client(), [USER], [WEATHER], functions)
+    assert "functions=[get_weather" in info.value.fix and fake_deepseek.requests == []
