@@ -56,6 +56,11 @@ class Rule:
     def enforce(self, message: str) -> None:
         """Raise :class:`InvalidRequestError` for ``message`` when :attr:`refuses`, else warn (``UserWarning``).
 
+        The warning names the caller's line (the first frame outside this package) and ends with ``Fix: ...``.
+
+        Args:
+            message: what is wrong with this request, in one sentence.
+
         Raises:
             InvalidRequestError: with ``.rule`` this row's id and ``.fix`` its fix.
         """

@@ -227,6 +227,11 @@ ACCEPTED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"model": "deepseek-flash", "messages": [*USER, {"role": "tool", "tool_call_id": "call_00_x", "content": "1"}]},
     ),
     ("user-id-other-characters", {}, {"model": "deepseek-flash", "messages": USER, "extra_body": {"user_id": "a@b.c"}}),
+    (
+        "latest-reminder-role",
+        {},
+        {"model": "deepseek-flash", "messages": [*USER, {"role": "latest_reminder", "content": "2026-12-02"}]},
+    ),
     (  # API digest §18: the main base answered HTTP 200 to strict tools
         "strict-tools-on-the-main-base",
         {},

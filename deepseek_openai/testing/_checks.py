@@ -19,7 +19,8 @@ __all__ = ["check_auth", "check_chat", "check_fim", "effort_of", "parse_error", 
 
 # Compat aliases the service maps onto EFFORT_LEVELS instead of refusing them (guides/thinking_mode).
 _EFFORT_ALIASES = {"minimal": "low", "medium": "high", "xhigh": "high", "ultra": "max"}
-_ROLES = ("system", "user", "assistant", "tool")
+# latest_reminder is a role of its own since 2026-11-13 (API digest §18; DeepSeek's serde error lists it, §4).
+_ROLES = ("system", "user", "assistant", "tool", "latest_reminder")
 # Function names: at most 64 of [A-Za-z0-9_-] (guides/tool_calls); user_id: same alphabet, <= 512 bytes, and the
 # empty string is a valid id of its own (quick_start/rate_limit).
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
