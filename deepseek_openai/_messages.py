@@ -47,6 +47,10 @@ def assistant_turn(x: Any) -> dict[str, Any]:
     Returns:
         ``{"role": "assistant", "content": ..., "reasoning_content"?: ..., "tool_calls"?: [...]}`` with tool calls
         in message form, present only when there are any.
+
+    Raises:
+        InvalidRequestError: ``x`` is a completion without choice 0, or not a completion or message at all (a
+            string, a number).
     """
     if hasattr(x, "reasoning_seen"):  # a StreamResult
         message: Any = {"content": x.content, "reasoning_content": reasoning_of(x), "tool_calls": x.tool_calls}
@@ -56,6 +60,13 @@ def assistant_turn(x: Any) -> dict[str, Any]:
             raise InvalidRequestError("The completion has no choice 0 with a message.", fix="pass a chat completion.")
     else:
         message = x
+    if isinstance(message, (str, bytes)) or not (isinstance(message, Mapping) or hasattr(message, "content")):
+        # A bare text (reply...message.content) would become an empty turn, and the text would be lost.
+        raise InvalidRequestError(
+            f"assistant_turn() takes a completion or message, not {type(x).__name__}.",
+            fix="pass the reply itself (assistant_turn(reply)); for text you wrote, append "
+            "{'role': 'assistant', 'content': text}.",
+        )
     turn: dict[str, Any] = {"role": "assistant", "content": field(message, "content")}
     reasoning = reasoning_of(message) if not hasattr(x, "reasoning_seen") else message["reasoning_content"]
     if reasoning is not None:

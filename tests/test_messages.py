@@ -309,3 +309,11 @@ def test_complete_prefix_refuses_a_prefix_that_is_not_text(fake_deepseek: FakeDe
     with pytest.raises(InvalidRequestError, match="prefix must be a string or a prefix_message"):
         complete_prefix(fake_deepseek.client(beta=True), [USER], prefix)
     assert fake_deepseek.requests == []
+
+
+@pytest.mark.parametrize("thing", ["The answer is 4.", b"x", 42, None])
+def test_assistant_turn_refuses_what_is_not_a_reply(thing: Any) -> None:
+    # assistant_turn(reply.choices[0].message.content) used to return an empty turn: the text was lost.
+    with pytest.raises(InvalidRequestError, match="takes a completion or message") as info:
+        assistant_turn(thing)
+    assert "assistant_turn(reply)" in info.value.fix
