@@ -213,6 +213,7 @@ CASES: list[Case] = [
     Case(
         "history", "`check_messages('hello')` (not a list)", "InvalidRequestError", lambda: ds.check_messages("hello")
     ),
+    Case("history", "`assistant_turn(text)` (not a reply)", "InvalidRequestError", lambda: ds.assistant_turn("4.")),
     Case(
         "tools",
         "`run_tools(..., max_rounds='3')`",
