@@ -124,8 +124,8 @@ def check_messages(
     ``tool_choice`` while thinking, prefix completion, tool messages answering an earlier call, and — with tools
     and thinking on — the ``reasoning_content`` passback on every earlier assistant turn (``""`` counts as sent).
     Only rules DeepSeek is known to refuse raise (``RULES[id].refuses``, from each row's ``evidence``); the others
-    (strict tools off the beta base, prefix completion off beta or not last, a tool message without its call) warn
-    with a ``UserWarning`` and the request is left as it is.
+    (strict tools off the beta base, prefix completion off beta or not last) warn with a ``UserWarning`` and the
+    request is left as it is.
 
     Args:
         messages: the history, as dicts or SDK message objects.
@@ -183,7 +183,7 @@ def _check_tool_messages(history: list[Any]) -> None:
                     f"messages[{index}] (tool) answers tool_call_id={call_id!r}, which no assistant turn "
                     "right before it called.",
                 )
-                return  # one warning per history is enough
+                return  # one report per history is enough (when the rule only warns)
         else:
             pending = None
 

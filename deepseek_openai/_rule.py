@@ -42,7 +42,8 @@ class Rule:
     note: str = ""
     """Where the message comes from when DeepSeek does not document it."""
     evidence: str = "unknown"
-    """One of :data:`EVIDENCE_KINDS`, then where: ``§n`` of the project's API digest, or the issue that saw it."""
+    """One of :data:`EVIDENCE_KINDS`, then where: ``§n`` of the project's API digest, the project issue that saw it
+    (``issue n``), or a public tracker quoting DeepSeek's answer (``github owner/repo#n``)."""
     also: tuple[str, ...] = ()
     """Other wordings DeepSeek has used for the same refusal (``explain`` recognises them too)."""
     cause: str = ""

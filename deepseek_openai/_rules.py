@@ -76,8 +76,8 @@ RULES: Mapping[str, Rule] = _table(
         "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
         "put each tool message right after the assistant turn whose tool_calls holds its tool_call_id.",
         f"{DOCS}/guides/tool_calls",
-        note="[!] wording follows the OpenAI-compatible message; not documented by DeepSeek",
-        evidence="unknown §9: the docs say to answer each call; what DeepSeek does with a stray tool message is not",
+        note="not in DeepSeek's docs (§9 only says to answer each call); the 400 body is quoted in public trackers",
+        evidence="observed github qwersyk/Newelle#425 (2026-08, V4 Flash, this 400), agentscope-ai/agentscope-go#7",
     ),
     Rule(
         "unknown_model",

@@ -118,7 +118,7 @@ CASES: list[Case] = [
     Case(
         "history",
         "tool message with no matching call",
-        "UserWarning",
+        "InvalidRequestError",
         lambda: ds.check_messages([USER, {"role": "tool", "tool_call_id": "call_1", "content": "42"}]),
     ),
     Case(

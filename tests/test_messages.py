@@ -150,6 +150,7 @@ def test_sdk_message_objects_are_accepted() -> None:
 # -- every rule: refused (or warned about) by check_messages and by the double alike ------------------------------
 
 WITH_CALL = {"role": "assistant", "content": "", "reasoning_content": "", "tool_calls": [CALL]}
+# Refused: documented or observed (RULES evidence); tool_without_call's 400 is quoted in public trackers.
 REFUSED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ("developer_role", [{"role": "developer", "content": "be brief"}, USER], {}, False),
     ("tool_choice_thinking", [USER], {"tools": [TOOL], "tool_choice": "required"}, False),
@@ -160,9 +161,6 @@ REFUSED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
         False,
     ),
     ("too_many_tools", [USER], {"tools": [TOOL] * (MAX_TOOLS + 1)}, False),
-]
-# Rules whose server behaviour is not documented nor observed (RULES evidence "unknown"): warn, send unchanged.
-WARNED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ("tool_without_call", [USER, {"role": "tool", "tool_call_id": "call_1", "content": "x"}], {}, False),
     ("tool_without_call", [USER, WITH_CALL, {"role": "tool", "tool_call_id": "other", "content": "x"}], {}, False),
     (
@@ -171,6 +169,9 @@ WARNED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
         {},
         False,
     ),
+]
+# Rules whose server behaviour is not documented nor observed (RULES evidence "unknown"): warn, send unchanged.
+WARNED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ("prefix_not_beta", [USER, prefix_message("Sure")], {}, False),
     ("prefix_not_last", [USER, prefix_message("Sure"), {"role": "user", "content": "x"}], {}, True),
     ("prefix_not_last", [USER, {"role": "user", "content": "x", "prefix": True}], {}, True),

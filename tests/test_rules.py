@@ -31,7 +31,7 @@ def test_lookup_names_known_ids() -> None:
 
 # -- evidence: a rule that blocks needs evidence that DeepSeek refuses it ---------------------------------------
 
-_EVIDENCE = re.compile(r"(documented|observed|unknown|accepted) (§\d+|issue \d+)")
+_EVIDENCE = re.compile(r"(documented|observed|unknown|accepted) (§\d+|issue \d+|github [\w.-]+/[\w.-]+#\d+)")
 
 
 def test_every_rule_says_how_its_behaviour_is_known() -> None:
@@ -45,7 +45,7 @@ def test_no_refusing_rule_lacks_evidence() -> None:
         kind = r.evidence.partition(" ")[0]
         assert r.refuses == (r.status is not None and kind in ("documented", "observed")), r.id
         if r.refuses:
-            assert kind in ("documented", "observed") and ("§" in r.evidence or "issue" in r.evidence), r.id
+            assert kind in ("documented", "observed") and _EVIDENCE.match(r.evidence), r.id
         if kind in ("unknown", "accepted"):
             assert not r.refuses, f"{r.id} refuses without evidence: {r.evidence}"
 
@@ -55,7 +55,6 @@ def test_the_audit_outcome_is_pinned() -> None:
     warned = {r.id for r in RULES.values() if not r.refuses}
     assert warned == {
         "strict_not_beta",  # §18: HTTP 200 on the main base
-        "tool_without_call",
         "prefix_not_beta",
         "prefix_not_last",
         "fim_not_beta",
@@ -71,8 +70,8 @@ def test_enforce_raises_for_a_known_refusal_and_warns_otherwise() -> None:
         RULES["too_many_tools"].enforce("129 tools.")
     assert info.value.rule == "too_many_tools" and info.value.fix == RULES["too_many_tools"].fix
     with pytest.warns(UserWarning) as caught:
-        RULES["tool_without_call"].enforce("A stray tool message.")
-    assert str(caught[0].message) == f"A stray tool message. Fix: {RULES['tool_without_call'].fix}"
+        RULES["prefix_not_last"].enforce("A prefix message in the middle.")
+    assert str(caught[0].message) == f"A prefix message in the middle. Fix: {RULES['prefix_not_last'].fix}"
     assert caught[0].filename == __file__  # the caller's line, not the package's
     unproven = Rule("x", 400, "m", "f", "https://api-docs.deepseek.com/x", evidence="unknown §1")
     with pytest.warns(UserWarning, match="m Fix: f"):

@@ -102,6 +102,13 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, Any]]] = [
         {},
         {"model": "deepseek-flash", "messages": [{"role": "developer", "content": "be brief"}, *USER]},
     ),
+    (
+        "tool_without_call",
+        {},
+        "chat",
+        {},
+        {"model": "deepseek-flash", "messages": [*USER, {"role": "tool", "tool_call_id": "call_00_x", "content": "1"}]},
+    ),
     ("max_tokens_range", {}, "chat", {}, {"model": "deepseek-flash", "messages": USER, "max_tokens": 0}),
     ("max_tokens_range", {}, "chat", {}, {"model": "deepseek-flash", "messages": USER, "max_tokens": 393_217}),
     (
@@ -220,11 +227,6 @@ ACCEPTED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         "prefix-not-last",
         {"beta": True},
         {"model": "deepseek-flash", "messages": [{"role": "assistant", "content": "x", "prefix": True}, *USER]},
-    ),
-    (
-        "tool-message-without-call",
-        {},
-        {"model": "deepseek-flash", "messages": [*USER, {"role": "tool", "tool_call_id": "call_00_x", "content": "1"}]},
     ),
     ("user-id-other-characters", {}, {"model": "deepseek-flash", "messages": USER, "extra_body": {"user_id": "a@b.c"}}),
     (
