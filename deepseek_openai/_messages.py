@@ -124,8 +124,8 @@ def check_messages(
     ``tool_choice`` while thinking, prefix completion, tool messages answering an earlier call, and — with tools
     and thinking on — the ``reasoning_content`` passback on every earlier assistant turn (``""`` counts as sent).
     Only rules DeepSeek is known to refuse raise (``RULES[id].refuses``, from each row's ``evidence``); the others
-    (strict tools off the beta base, prefix completion off beta or not last) warn with a ``UserWarning`` and the
-    request is left as it is.
+    (strict tools off the beta base, a prefix message that is not last) warn with a ``UserWarning`` and the request
+    is left as it is.
 
     Args:
         messages: the history, as dicts or SDK message objects.
@@ -193,7 +193,7 @@ def _prefix_request(
 ) -> tuple[str, dict[str, Any]]:
     if not str(client.base_url).rstrip("/").endswith("/beta"):
         where = f"this client uses {client.base_url}"
-        _apply("prefix_not_beta", f"Prefix completion is documented on the beta base URL only; {where}.")
+        _apply("prefix_not_beta", f"Prefix completion needs the beta base URL; {where}.")
     if kwargs.get("stream"):
         raise InvalidRequestError("complete_prefix() does not stream.", fix="leave stream out.")
     if not isinstance(prefix, (str, Mapping)):
@@ -208,7 +208,7 @@ def _prefix_request(
         tools=kwargs.get("tools"),
         thinking=thinking_requested(kwargs),
         tool_choice=kwargs.get("tool_choice"),
-        beta=True,  # the base URL was checked (and warned about) above
+        beta=True,  # the base URL was checked above
     )
     if stop is not None:
         kwargs["stop"] = stop
@@ -238,8 +238,8 @@ def complete_prefix(
         The whole answer: ``prefix`` followed by the model's continuation (DeepSeek returns only the latter).
 
     Raises:
-        InvalidRequestError: ``stream`` was asked for, or :func:`check_messages` refuses the request. A client not
-            on the beta base gets a ``UserWarning`` (DeepSeek documents prefix completion there only), not an error.
+        InvalidRequestError: the client is not on the beta base, ``stream`` was asked for, the prefix is not text,
+            or :func:`check_messages` refuses the request.
     """
     start, request = _prefix_request(client, messages, prefix, stop, create_kwargs)
     completion = client.chat.completions.create(model=model, **request)

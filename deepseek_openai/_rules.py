@@ -100,11 +100,11 @@ RULES: Mapping[str, Rule] = _table(
     Rule(
         "prefix_not_beta",
         400,
-        "Prefix completion is only available on the beta endpoint",
+        'prefix is only available when using beta api (set base_url="https://api.deepseek.com/beta")',
         "create the client with create_client(beta=True) (base URL https://api.deepseek.com/beta).",
         f"{DOCS}/guides/chat_prefix_completion",
-        note="[!] status and wording not documented",
-        evidence="unknown §6: the docs say to use the beta base; what the main base does with prefix: true is not",
+        note="not in DeepSeek's docs (§6 only says to use the beta base); the 400 body is quoted in public trackers",
+        evidence="observed github BerriAI/litellm#4881 (2024-08, this 400), QuantumNous/new-api#999 (2025-04)",
     ),
     Rule(
         "prefix_not_last",
@@ -246,9 +246,9 @@ RULES: Mapping[str, Rule] = _table(
         400,
         "Content Exists Risk",
         "rephrase or remove the flagged content (the latest message, or earlier turns of the history) and send "
-        "again; the same text gets the same answer.",
+        "again; the same text gets the same answer. If the text is harmless, report the false positive to DeepSeek.",
         f"{DOCS}/quick_start/error_codes",
-        evidence="observed issue 13 (a real 400)",
+        evidence="observed issue 13; github deepseek-ai/awesome-deepseek-integration#13 (DeepSeek staff reply)",
         cause="This is DeepSeek's content moderation: it flagged something in the request, not its format.",
     ),
     Rule(

@@ -167,14 +167,14 @@ CASES: list[Case] = [
     Case(
         "prefix",
         "prefix completion on the main base URL",
-        "UserWarning",
+        "InvalidRequestError",
         lambda: ds.complete_prefix(main_client(), [USER], "```python\n"),
     ),
     Case("prefix", "prefix message not last", "UserWarning", _prefix_not_last),
     Case(
         "prefix",
         "`prefix: true` without a beta client",
-        "UserWarning",
+        "InvalidRequestError",
         lambda: ds.check_messages([USER, ds.prefix_message("Sure")]),
     ),
     Case("fim", "FIM on the main base URL", "UserWarning", lambda: ds.fim(main_client(), "def f(")),

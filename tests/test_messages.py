@@ -150,7 +150,8 @@ def test_sdk_message_objects_are_accepted() -> None:
 # -- every rule: refused (or warned about) by check_messages and by the double alike ------------------------------
 
 WITH_CALL = {"role": "assistant", "content": "", "reasoning_content": "", "tool_calls": [CALL]}
-# Refused: documented or observed (RULES evidence); tool_without_call's 400 is quoted in public trackers.
+# Refused: documented or observed (RULES evidence); the 400s of tool_without_call and prefix_not_beta are quoted in
+# public trackers.
 REFUSED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ("developer_role", [{"role": "developer", "content": "be brief"}, USER], {}, False),
     ("tool_choice_thinking", [USER], {"tools": [TOOL], "tool_choice": "required"}, False),
@@ -161,6 +162,7 @@ REFUSED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
         False,
     ),
     ("too_many_tools", [USER], {"tools": [TOOL] * (MAX_TOOLS + 1)}, False),
+    ("prefix_not_beta", [USER, prefix_message("Sure")], {}, False),
     ("tool_without_call", [USER, {"role": "tool", "tool_call_id": "call_1", "content": "x"}], {}, False),
     ("tool_without_call", [USER, WITH_CALL, {"role": "tool", "tool_call_id": "other", "content": "x"}], {}, False),
     (
@@ -172,7 +174,6 @@ REFUSED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
 ]
 # Rules whose server behaviour is not documented nor observed (RULES evidence "unknown"): warn, send unchanged.
 WARNED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
-    ("prefix_not_beta", [USER, prefix_message("Sure")], {}, False),
     ("prefix_not_last", [USER, prefix_message("Sure"), {"role": "user", "content": "x"}], {}, True),
     ("prefix_not_last", [USER, {"role": "user", "content": "x", "prefix": True}], {}, True),
     ("strict_not_beta", [USER], {"tools": [strict_tool("get_time", {"type": "object", "properties": {}})]}, False),
@@ -291,18 +292,13 @@ async def test_acomplete_prefix_seeds_reasoning(fake_deepseek: FakeDeepSeek) -> 
     assert fake_deepseek.requests[-1].json["messages"][-1]["reasoning_content"] == "Say hello."
 
 
-def test_complete_prefix_off_the_beta_base_warns_and_sends(fake_deepseek: FakeDeepSeek) -> None:
-    # DeepSeek documents prefix completion on /beta only; what the main base does is not known, so no refusal.
+def test_complete_prefix_needs_a_beta_client(fake_deepseek: FakeDeepSeek) -> None:
+    with pytest.raises(InvalidRequestError, match="beta base URL") as info:
+        complete_prefix(fake_deepseek.client(), [USER], "Sure")
+    assert "create_client(beta=True)" in info.value.fix and info.value.rule == "prefix_not_beta"
     with pytest.raises(InvalidRequestError, match="does not stream"):
         complete_prefix(fake_deepseek.client(beta=True), [USER], "Sure", stream=True)
     assert fake_deepseek.requests == []
-    fake_deepseek.add_reply(", here it is.")
-    with pytest.warns(UserWarning, match="documented on the beta base URL only") as caught:
-        text = complete_prefix(fake_deepseek.client(), [USER], "Sure")
-    assert len(caught) == 1 and "create_client(beta=True)" in str(caught[0].message)
-    assert text == "Sure, here it is."
-    sent = fake_deepseek.requests[-1]
-    assert sent.path == "/chat/completions" and sent.json["messages"][-1] == prefix_message("Sure")
 
 
 @pytest.mark.parametrize("prefix", [42, None, ["```"]])

@@ -55,7 +55,6 @@ def test_the_audit_outcome_is_pinned() -> None:
     warned = {r.id for r in RULES.values() if not r.refuses}
     assert warned == {
         "strict_not_beta",  # §18: HTTP 200 on the main base
-        "prefix_not_beta",
         "prefix_not_last",
         "fim_not_beta",
         "fim_thinking",

@@ -103,6 +103,13 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, Any]]] = [
         {"model": "deepseek-flash", "messages": [{"role": "developer", "content": "be brief"}, *USER]},
     ),
     (
+        "prefix_not_beta",
+        {},
+        "chat",
+        {},
+        {"model": "deepseek-flash", "messages": [*USER, {"role": "assistant", "content": "```", "prefix": True}]},
+    ),
+    (
         "tool_without_call",
         {},
         "chat",
@@ -219,11 +226,6 @@ ACCEPTED: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         {"model": "deepseek-flash", "messages": USER, "tools": [tool(f"t{i}") for i in range(MAX_TOOLS)]},
     ),
     (  # rules whose server behaviour is unknown (RULES evidence): the double answers, as the client only warns
-        "prefix-off-beta",
-        {},
-        {"model": "deepseek-flash", "messages": [*USER, {"role": "assistant", "content": "```", "prefix": True}]},
-    ),
-    (
         "prefix-not-last",
         {"beta": True},
         {"model": "deepseek-flash", "messages": [{"role": "assistant", "content": "x", "prefix": True}, *USER]},

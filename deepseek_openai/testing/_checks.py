@@ -173,7 +173,7 @@ def check_chat(body: Any, beta: bool) -> ApiError | None:
         return ApiError.from_rule("tool_choice_thinking")
     prefixed = [i for i, m in enumerate(messages) if m.get("prefix")]
     if prefixed and not beta and RULES["prefix_not_beta"].refuses:
-        # Chat prefix completion is documented on the beta base only (guides/chat_prefix_completion).
+        # Chat prefix completion exists only on the beta base (guides/chat_prefix_completion; 400 observed).
         return ApiError.from_rule("prefix_not_beta")
     misplaced = prefixed and (prefixed != [len(messages) - 1] or messages[-1].get("role") != "assistant")
     if misplaced and RULES["prefix_not_last"].refuses:
