@@ -33,7 +33,7 @@ class BatchInputError(InvalidRequestError):
     """A batch input file has bad lines; nothing was sent. ``problems`` lists ``(line number, what)``."""
 
     def __init__(self, message: str, *, fix: str, problems: list[tuple[int, str]], count: int) -> None:
-        super().__init__(message, fix=fix, rule="batch_input")
+        super().__init__(message, fix=fix)
         self.problems = problems
         self.count = count
 
