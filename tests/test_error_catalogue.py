@@ -61,7 +61,7 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.create_client(KEY, legacy_models="x"),
     ),
-    Case("model", "`deepseek-chat`, default mode", "DeprecationWarning", lambda: chat("deepseek-chat", "translate")),
+    Case("model", "`deepseek-chat`, default mode", "LegacyModelWarning", lambda: chat("deepseek-chat", "translate")),
     Case(
         "model", "`deepseek-chat`, `legacy_models='error'`", "LegacyModelError", lambda: chat("deepseek-chat", "error")
     ),
@@ -76,7 +76,7 @@ CASES: list[Case] = [
     Case(
         "thinking",
         "`temperature` while thinking is on",
-        "UserWarning",
+        "CompatWarning",
         lambda: chat("deepseek-flash", "translate", temperature=0.2),
     ),
     Case(
