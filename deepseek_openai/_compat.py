@@ -1,8 +1,9 @@
-"""What the request hook rewrites so OpenAI-style requests work on DeepSeek, as data (``REWRITES``), and the rewrites.
+"""What the request hook rewrites so OpenAI-style requests work on DeepSeek, as data (``REWRITES``).
 
 Every rewrite is a row: what changes, why (the DeepSeek rule), the docs page, and whether it warns. A field not
 in the table is sent as written; ``PASSED_AS_WRITTEN`` lists the OpenAI-only fields we looked at and left alone
-because nothing shows DeepSeek refuses them ("never refuse what DeepSeek accepts").
+because nothing shows DeepSeek refuses them ("never refuse what DeepSeek accepts"). The rewrites themselves are
+in ``_rewrite.py``.
 """
 
 from __future__ import annotations
@@ -13,18 +14,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-from ._errors import InvalidRequestError, LegacyModelError
-from ._memory import ReasoningMemory, recall_message
-from ._models import MODELS
-from ._rules import DOCS, RULES
-from ._thinking import thinks
-from ._warnings import CompatWarning, LegacyModelWarning, warn_once
+from ._rules import DOCS
 
-__all__ = ["PASSED_AS_WRITTEN", "REWRITES", "Options", "Rewrite", "rewrite_body", "schema_of_instruction"]
+__all__ = ["PASSED_AS_WRITTEN", "REWRITES", "Options", "Rewrite", "schema_instruction", "schema_of_instruction"]
 
 LegacyMode = Literal["translate", "error", "pass"]
 MissingReasoning = Literal["error", "disable_thinking"]
-_SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
 SCHEMA_MARK = "Reply with one JSON object that matches this JSON schema"
 
 
@@ -139,100 +134,6 @@ PASSED_AS_WRITTEN: Mapping[str, str] = MappingProxyType(
 """OpenAI-only chat fields the hook leaves alone: no evidence DeepSeek refuses them (deepseek-api §4)."""
 
 
-def _warn(rewrite_id: str, message: str) -> None:
-    row = REWRITES[rewrite_id]
-    warn_once(
-        rewrite_id, f"{message} See {row.docs}; create_client(compat=False) sends requests as written.", CompatWarning
-    )
-
-
-def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
-    """Translate (or refuse) a retired model id in place; return whether the body changed."""
-    model = body.get("model")
-    info = MODELS.get(model) if isinstance(model, str) else None
-    if info is None or info.status != "retired" or mode == "pass":
-        return False
-    how = (
-        " (thinking is on by default)"
-        if info.legacy_thinking
-        else ' with extra_body={"thinking": {"type": "disabled"}}'
-    )
-    fix = f"write model={info.served_by!r}{how}"
-    if mode == "error":
-        raise LegacyModelError(
-            f"DeepSeek retired model {model!r} on 2026-07-24 and answers 400 to it.",
-            fix=f"{fix}, or create the client with legacy_models='translate'.",
-            rule="retired_model",
-        )
-    body["model"] = info.served_by
-    sent = ""
-    if endpoint == "chat":
-        # One rule (also thinking() and the double): an explicit toggle or effort decides; the name only defaults.
-        if "thinking" not in body and "reasoning_effort" not in body:
-            body["thinking"] = {"type": "enabled" if info.legacy_thinking else "disabled"}
-        sent = f" with thinking {'on' if thinks(body) else 'off'}"
-    elif endpoint == "responses":
-        reasoning = body.get("reasoning")
-        effort = reasoning.get("effort") if isinstance(reasoning, Mapping) else None
-        if effort is None and not info.legacy_thinking:
-            # Responses takes reasoning.effort (none|low|high|max), not thinking (guides/responses_api).
-            body["reasoning"] = {**(reasoning if isinstance(reasoning, Mapping) else {}), "effort": "none"}
-        sent = f" with thinking {'off' if (body.get('reasoning') or {}).get('effort') == 'none' else 'on'}"
-    warn_once(
-        f"legacy:{model}",
-        f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
-        f"{info.served_by!r}{sent}. To silence this, {fix}.",
-        LegacyModelWarning,
-    )
-    return True
-
-
-def _explicitly_thinking(body: Mapping[str, Any]) -> bool:
-    toggle = body.get("thinking")
-    if isinstance(toggle, Mapping) and toggle.get("type") == "enabled":
-        return True
-    effort = body.get("reasoning_effort")
-    return isinstance(effort, str) and effort != "none"
-
-
-def _renamed(body: dict[str, Any]) -> bool:
-    changed = False
-    messages = body.get("messages")
-    if isinstance(messages, list) and any(isinstance(m, Mapping) and m.get("role") == "developer" for m in messages):
-        # `developer` is OpenAI's newer name for `system`; DeepSeek answers 422 (api/create-chat-completion).
-        body["messages"] = [
-            {**m, "role": "system"} if isinstance(m, Mapping) and m.get("role") == "developer" else m for m in messages
-        ]
-        changed = True
-    if "max_completion_tokens" in body:
-        # Not in DeepSeek's schema; max_tokens is its name for the same limit (api/create-chat-completion).
-        value = body.pop("max_completion_tokens")
-        if body.get("max_tokens") is None and value is not None:
-            body["max_tokens"] = value
-        changed = True
-    return changed
-
-
-def _forced_choice(body: dict[str, Any], explicit: bool) -> bool:
-    choice = body.get("tool_choice")
-    if not (choice == "required" or isinstance(choice, Mapping)) or not thinks(body):
-        return False
-    if explicit:
-        raise InvalidRequestError(
-            f"tool_choice={choice!r} forces a tool call, and this request turns thinking on: DeepSeek cannot do both.",
-            fix=RULES["tool_choice_thinking"].fix,
-            rule="tool_choice_thinking",
-        )
-    # DeepSeek answers 400 "Thinking mode does not support this tool_choice" (guides/thinking_mode).
-    body["thinking"] = {"type": "disabled"}
-    _warn(
-        "forced_tool_choice",
-        "tool_choice forces a tool call, which DeepSeek cannot do while thinking; "
-        "deepseek_openai sent this request with thinking off.",
-    )
-    return True
-
-
 def schema_instruction(json_schema: Mapping[str, Any]) -> str:
     """Return the system message that carries a ``json_schema`` response format to DeepSeek's JSON mode."""
     name = json_schema.get("name")
@@ -247,81 +148,3 @@ def schema_of_instruction(messages: Any) -> Any:
         if message.get("role") == "system" and isinstance(text, str) and text.startswith(SCHEMA_MARK):
             return json.loads(text.partition("\n")[2])
     return None
-
-
-def _json_schema(body: dict[str, Any]) -> bool:
-    response_format = body.get("response_format")
-    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
-        return False
-    # Only text and json_object exist, and json_object needs the word json in the prompt (guides/json_mode).
-    body["response_format"] = {"type": "json_object"}
-    instruction = {"role": "system", "content": schema_instruction(response_format.get("json_schema") or {})}
-    body["messages"] = [instruction, *(body.get("messages") or [])]
-    _warn(
-        "json_schema",
-        "response_format json_schema is not supported by DeepSeek; deepseek_openai sent "
-        "json_object with the schema in a system message (the reply is not enforced server-side).",
-    )
-    return True
-
-
-def _fill_reasoning(body: dict[str, Any], memory: ReasoningMemory, fallback: MissingReasoning) -> bool:
-    messages = body.get("messages")
-    if not body.get("tools") or not isinstance(messages, list) or not thinks(body):
-        return False
-    filled, unknown = list(messages), []
-    for index, message in enumerate(messages):
-        if not isinstance(message, Mapping) or message.get("role") != "assistant" or message.get("prefix"):
-            continue
-        if message.get("reasoning_content") is None:
-            reasoning = recall_message(memory, message)
-            if reasoning is None:
-                unknown.append(index)
-            else:
-                filled[index] = {**message, "reasoning_content": reasoning}
-    if unknown and fallback == "disable_thinking":
-        # The passback rule holds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
-        body["thinking"] = {"type": "disabled"}
-        body.pop("reasoning_effort", None)
-        _warn(
-            "reasoning_memory",
-            f"the reasoning of messages{unknown} is unknown to this client; deepseek_openai "
-            "sent this request with thinking off (missing_reasoning='disable_thinking').",
-        )
-        return True
-    if unknown:
-        where = ", ".join(f"messages[{i}]" for i in unknown)
-        raise InvalidRequestError(
-            f"{where}: assistant turn without reasoning_content, and this client did not receive that reply "
-            "(history from storage or another process?). With tools and thinking on, DeepSeek refuses it (400).",
-            fix="send each assistant turn with its reasoning_content (assistant_turn(reply) keeps it), send this "
-            "request with **thinking(False), or create the client with missing_reasoning='disable_thinking'.",
-            rule="passback",
-        )
-    if filled == messages:
-        return False
-    body["messages"] = filled
-    return True
-
-
-def rewrite_body(body: dict[str, Any], endpoint: str, options: Options, memory: ReasoningMemory) -> bool:
-    """Rewrite a parsed request body in place for DeepSeek; return whether anything changed."""
-    explicit = _explicitly_thinking(body)
-    legacy_mode: LegacyMode = options.legacy_models if options.compat or options.legacy_models == "error" else "pass"
-    changed = legacy(body, endpoint, legacy_mode)
-    if endpoint != "chat" or not options.compat:
-        return changed
-    changed = _renamed(body) | changed
-    changed = _forced_choice(body, explicit) | changed
-    changed = _fill_reasoning(body, memory, options.missing_reasoning) | changed
-    changed = _json_schema(body) | changed
-    sent = [k for k in _SAMPLING if body.get(k) is not None]
-    if sent and thinks(body):
-        # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
-        warn_once(
-            "sampling",
-            f"{', '.join(sent)} has no effect while thinking is on (DeepSeek ignores it). "
-            f"Fix: {RULES['ignored_sampling'].fix}",
-            CompatWarning,
-        )
-    return changed

@@ -17,8 +17,9 @@ from typing import Any
 import openai
 
 from ._compat import LegacyMode as LegacyMode
-from ._compat import MissingReasoning, Options, rewrite_body
+from ._compat import MissingReasoning, Options
 from ._memory import ReasoningMemory
+from ._rewrite import rewrite_body
 from ._sse import tap_response
 from ._warnings import _WARNED as _WARNED
 from ._warnings import warn_once as warn_once
