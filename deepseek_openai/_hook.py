@@ -59,8 +59,12 @@ def _may_need(content: bytes, endpoint: str) -> bool:
     choice = content.find(b'"tool_choice":')
     if choice >= 0 and content[choice + 14 : choice + 20] not in (b'"auto"', b'"none"'):
         return True  # "required" or a named function
-    # With tools, an assistant turn without a reasoning_content string may need one from memory.
-    return b'"tools":' in content and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
+    # With tools and thinking not switched off, an assistant turn without a reasoning string may need one.
+    return (
+        b'"tools":' in content
+        and b'"thinking":{"type":"disabled"}' not in content
+        and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
+    )
 
 
 def rewrite_request(url: object, kwargs: dict[str, Any], options: Options, memory: ReasoningMemory) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def parse(client: openai.OpenAI, **kwargs: Any) -> Any:
     # openai 1.x has parse() under client.beta only.
     completions: Any = (
         client.chat.completions if hasattr(client.chat.completions, "parse") else client.beta.chat.completions
-    )  # type: ignore[attr-defined]  # noqa: E501
+    )  # type: ignore[attr-defined]
     return completions.parse(**kwargs)
 
 

@@ -54,7 +54,7 @@ def tool_loop(ds: FakeDeepSeek, client: openai.OpenAI, stream: bool) -> list[dic
                 list(
                     client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL], stream=True)
                 )
-            )  # type: ignore[arg-type]  # noqa: E501
+            )  # type: ignore[arg-type]
         else:
             reply = client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
             turn = rebuilt_turn(reply.choices[0].message)
@@ -93,7 +93,7 @@ async def test_async_stream_is_remembered_and_copies_share_memory() -> None:
                 async for c in await client.chat.completions.create(
                     model="deepseek-flash", messages=messages, tools=[TOOL], stream=True
                 )
-            ]  # type: ignore[call-overload]  # noqa: E501
+            ]  # type: ignore[call-overload]
             assert len(chunks) > 3  # streamed chunk by chunk, not one buffered piece
             turn = streamed_turn(chunks)
             messages += [turn, {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}]
