@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
+import math
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from deepseek_openai._memory import ReasoningMemory
 from deepseek_openai.testing import FakeDeepSeek
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_all import Row, calls_per, compiled, fmt, rounds, timed
+from run_all import Row, calls_per, compiled, print_table, rounds, timed
 
 TOOL = {
     "type": "function",
@@ -86,8 +85,64 @@ def bench_tool_loop(ds: FakeDeepSeek, calls: int, stream_calls: int, n: int, tur
         rows.append((f"  the same, streaming ({per_stream * m} calls per side)", c, d, r, "≤ 1.05"))
     e, f = calls_per(lambda: send(ours, rebuilt), 50), calls_per(lambda: send(raw, full), 50)
     rows.append(("  Python function calls per request, filled from memory (cProfile)", -e, -f, e / f, "info"))
+    e, f = calls_per(lambda: send(ours, rebuilt, True), 30), calls_per(lambda: send(raw, full, True), 30)
+    rows.append(("  the same, streaming", -e, -f, e / f, "info"))
     ds.reset()
     return rows
+
+
+def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
+    """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
+    from deepseek_openai._compat import Options
+    from deepseek_openai._hook import rewrite_request
+    from deepseek_openai._sse import StreamTap
+
+    rebuilt, full, pairs = histories(turns)
+    memory, options = ReasoningMemory(), Options()
+    for call_id, reasoning in pairs:
+        memory.remember(reasoning, [call_id], None)
+    url = "https://api.deepseek.com/chat/completions"
+
+    def body(messages: list[dict[str, Any]]) -> dict[str, Any]:
+        data = {"model": "deepseek-flash", "messages": messages, "tools": [TOOL]}
+        return {"content": json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()}
+
+    fill, passing = body(rebuilt), body(full)
+    assert rewrite_request(url, passing, options, memory) is passing  # byte-identical: the same object back
+    chunk = {"choices": [{"index": 0, "delta": {"reasoning_content": "word "}, "finish_reason": None}]}
+    sse = b"".join(b"data: " + json.dumps(chunk).encode() + b"\n\n" for _ in range(100))
+
+    def per_call(fn: Callable[[], object]) -> float:
+        fn()
+        start = time.perf_counter()
+        for _ in range(times):
+            fn()
+        return -(time.perf_counter() - start) / times * 1e6  # negative: printed as a plain number
+
+    nan = math.nan
+    return [
+        (
+            "hook alone, µs per request: rebuilt history filled from memory",
+            per_call(lambda: rewrite_request(url, fill, options, memory)),
+            nan,
+            nan,
+            "info",
+        ),
+        (
+            "hook alone, µs per request: history already carrying reasoning",
+            per_call(lambda: rewrite_request(url, passing, options, memory)),
+            nan,
+            nan,
+            "info",
+        ),
+        (
+            "hook alone, µs per 100-chunk streamed reply read by the tap",
+            per_call(lambda: StreamTap(memory).feed(sse)),
+            nan,
+            nan,
+            "info",
+        ),
+    ]
 
 
 def bench_memory(turns: int) -> list[Row]:
@@ -101,13 +156,14 @@ def bench_memory(turns: int) -> list[Row]:
             memory.remember(f"{i} {REASONING}", [], f"The answer number {i}.")
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    nan = math.nan
     text = sum(sys.getsizeof(v) for v in memory._items.values())
     keys = sum(sys.getsizeof(k) for k in memory._items)
     return [
-        (f"reasoning memory, {turns:,} turns of ~430 characters (tracemalloc)", held / 1e6, 0.0, 0.0, "report"),
-        ("  of which the reasoning text itself", text / 1e6, 0.0, 0.0, "info"),
-        ("  of which keys (call ids / content hashes)", keys / 1e6, 0.0, 0.0, "info"),
-        ("  index overhead per turn (bytes)", -(held - text - keys) / turns, 0.0, 0.0, "info"),
+        (f"reasoning memory, {turns:,} turns of ~430 characters (tracemalloc), MB", held / 1e6, nan, nan, "report"),
+        ("  of which the reasoning text itself, MB", text / 1e6, nan, nan, "info"),
+        ("  of which keys (call ids / content hashes), MB", keys / 1e6, nan, nan, "info"),
+        ("  index overhead per turn, bytes", -(held - text - keys) / turns, nan, nan, "info"),
     ]
 
 
@@ -138,25 +194,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
     args = parser.parse_args()
-    n = 5 if args.quick else 15
-    calls, stream_calls = (100, 40) if args.quick else (1_200, 400)
+    n = 5 if args.quick else 10
+    calls, stream_calls = (100, 40) if args.quick else (600, 200)
     rows = bench_import(n)
     with FakeDeepSeek() as ds:
         rows += bench_tool_loop(ds, calls, stream_calls, n, turns=12)
+    rows += bench_hook_alone(turns=12)
     rows += bench_memory(100_000)
-    print(
-        f"\nPython {platform.python_version()}, openai {openai.__version__}, {platform.machine()}, "
-        f"{os.cpu_count()} cores; medians of {n} alternating rounds ({4 * n} for requests); "
-        "ratio = median of the per-round ratios ours / raw\n"
-    )
-    print("| comparison | deepseek_openai | raw openai | ratio | target |")
-    print("|---|---|---|---|---|")
-    for name, ours, raw, ratio, target in rows:
-        if target in ("report", "info") and raw == 0.0:
-            value = f"{ours:.1f} MB" if ours >= 0 else f"{-ours:,.0f}"
-            print(f"| {name} | {value} | | | {target} |")
-        else:
-            print(f"| {name} | {fmt(ours)} | {fmt(raw)} | {ratio:.3f} | {target} |")
+    print_table(rows, n)
 
 
 if __name__ == "__main__":

@@ -116,9 +116,17 @@ class _Hooked:
     hook_options: Options
     memory: ReasoningMemory
 
-    def _setup(self, legacy_models: LegacyMode, compat: bool, missing_reasoning: MissingReasoning) -> None:
+    def __init__(
+        self,
+        *,
+        legacy_models: LegacyMode = "translate",
+        compat: bool = True,
+        missing_reasoning: MissingReasoning = "error",
+        **kwargs: Any,
+    ) -> None:
         self.hook_options = Options(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
         self.memory = ReasoningMemory()
+        super().__init__(**_with_tls(kwargs))  # the SDK's default httpx client, next in the MRO
 
     @property
     def legacy_models(self) -> LegacyMode:
@@ -134,17 +142,6 @@ class _Hooked:
 
 class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
     """The SDK's default sync httpx client plus the DeepSeek request hook (see ``REWRITES``) and reasoning memory."""
-
-    def __init__(
-        self,
-        *,
-        legacy_models: LegacyMode = "translate",
-        compat: bool = True,
-        missing_reasoning: MissingReasoning = "error",
-        **kwargs: Any,
-    ) -> None:
-        self._setup(legacy_models, compat, missing_reasoning)
-        super().__init__(**_with_tls(kwargs))
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
@@ -168,17 +165,6 @@ class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
 
 class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
     """The SDK's default async httpx client plus the DeepSeek request hook and reasoning memory."""
-
-    def __init__(
-        self,
-        *,
-        legacy_models: LegacyMode = "translate",
-        compat: bool = True,
-        missing_reasoning: MissingReasoning = "error",
-        **kwargs: Any,
-    ) -> None:
-        self._setup(legacy_models, compat, missing_reasoning)
-        super().__init__(**_with_tls(kwargs))
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
