@@ -63,11 +63,16 @@ async def test_forced_tool_choice_with_thinking_asked_for_is_refused(ds: FakeDee
     assert info.value.rule == "tool_choice_thinking" and ds.requests == []
 
 
+class Wind(pydantic.BaseModel):
+    speed: int
+    direction: str
+
+
 class Weather(pydantic.BaseModel):
     city: str
     celsius: float
     tags: list[str]
-    wind: Weather | None = None
+    wind: Wind | None = None
 
 
 def parse(client: openai.OpenAI, **kwargs: Any) -> Any:
@@ -82,7 +87,7 @@ def test_parse_with_a_pydantic_model_round_trips(ds: FakeDeepSeek) -> None:
     with pytest.warns(CompatWarning, match="json_schema"):
         reply = parse(ds.client(), model="deepseek-flash", messages=USER, response_format=Weather)
     parsed = reply.choices[0].message.parsed
-    assert isinstance(parsed, Weather) and parsed.city
+    assert isinstance(parsed, Weather) and parsed.city and isinstance(parsed.wind, Wind)
     body = ds.requests[-1].json
     assert body["response_format"] == {"type": "json_object"}
     assert body["messages"][0]["role"] == "system" and "json" in body["messages"][0]["content"]
