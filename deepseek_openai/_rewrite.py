@@ -164,7 +164,7 @@ def _fill_reasoning(body: dict[str, Any], memory: ReasoningMemory, fallback: Mis
             "request with **thinking(False), or create the client with missing_reasoning='disable_thinking'.",
             rule="passback",
         )
-    if filled == messages:
+    if all(new is old for new, old in zip(filled, messages, strict=True)):
         return False
     body["messages"] = filled
     return True
