@@ -22,8 +22,8 @@ from typing import Any
 
 import instructor
 import openai
-from instructor.core import InstructorRetryException
 import pytest
+from instructor.core import InstructorRetryException
 from pydantic import BaseModel
 
 from deepseek_openai import CompatWarning, create_async_client, create_client
@@ -92,7 +92,9 @@ def test_json_schema_modes_fail_through_raw_openai(
 
 
 @pytest.mark.parametrize("mode", [instructor.Mode.JSON, instructor.Mode.MD_JSON], ids=lambda m: m.name)
-def test_json_modes_work_unchanged_through_both(ds: FakeDeepSeek, raw_client: openai.OpenAI, mode: instructor.Mode) -> None:
+def test_json_modes_work_unchanged_through_both(
+    ds: FakeDeepSeek, raw_client: openai.OpenAI, mode: instructor.Mode
+) -> None:
     reply = json.dumps({"echo": "hi"})
     if mode is instructor.Mode.MD_JSON:
         reply = f"Here it is:\n```json\n{reply}\n```"  # what a model asked for a fenced block answers

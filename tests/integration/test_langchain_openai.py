@@ -72,7 +72,10 @@ def tool_loop(llm: ChatOpenAI, *, stream: bool = False) -> BaseMessage:
 def test_bind_tools_loop_works_through_our_http_client(ds: FakeDeepSeek) -> None:
     script_tool_turn(ds)
     answer = tool_loop(ours(ds))
-    assert isinstance(answer, AIMessage) and answer.content == "Echo: What is the weather in Paris? (tools said: sunny in Paris)"
+    assert (
+        isinstance(answer, AIMessage)
+        and answer.content == "Echo: What is the weather in Paris? (tools said: sunny in Paris)"
+    )
     assert_reasoning_passed_back(ds)
 
 

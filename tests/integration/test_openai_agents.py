@@ -98,7 +98,9 @@ async def test_structured_output_fails_through_raw_openai(ds: FakeDeepSeek, raw:
         await Runner.run(Agent(name="echo", model=raw, output_type=Echo), "Say hi")
 
 
-async def test_required_tool_choice_works_through_our_client(ds: FakeDeepSeek, ours: OpenAIChatCompletionsModel) -> None:
+async def test_required_tool_choice_works_through_our_client(
+    ds: FakeDeepSeek, ours: OpenAIChatCompletionsModel
+) -> None:
     with pytest.warns(CompatWarning, match="tool_choice"):
         result = await Runner.run(weather_agent(ours, tool_choice="required"), "Paris")
     assert result.final_output == "Echo: Paris (tools said: sunny in Paris)"
