@@ -29,11 +29,11 @@ TOOL_REASONING = "I need the weather in Paris, so I call get_weather."
 """The reasoning the double gives with the first turn's tool call; the second turn must carry it back verbatim."""
 
 
-def deepseek_400(rule_id: str) -> str:
-    """A ``match=`` pattern for DeepSeek's message of this rule (the double answers it with status 400)."""
+def deepseek_400(rule_id: str, **fields: object) -> str:
+    """A ``match=`` pattern for DeepSeek's message of this rule (the double answers it with a 400, or 422 for shape)."""
     rule = RULES[rule_id]
-    assert rule.status == 400
-    return re.escape(rule.message)
+    assert rule.status in (400, 422)
+    return re.escape(rule.message.format(**fields))
 
 
 def get_weather(city: str) -> str:

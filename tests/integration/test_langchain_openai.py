@@ -123,6 +123,28 @@ def test_structured_output_fails_through_raw_openai(ds: FakeDeepSeek) -> None:
     assert chat_requests(ds)[0]["response_format"]["type"] == "json_schema"
 
 
+def test_developer_role_and_max_tokens_work_through_our_http_client(ds: FakeDeepSeek) -> None:
+    llm = ChatOpenAI(
+        model="deepseek-flash",
+        api_key=ds.api_key,
+        base_url=ds.base_url,
+        max_tokens=3,  # ChatOpenAI sends this as max_completion_tokens, which is not in DeepSeek's schema
+        http_client=create_http_client(),
+    )
+    reply = llm.invoke([{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Say hi"}])
+    assert reply.response_metadata["finish_reason"] == "length"  # the limit applied
+    (body,) = chat_requests(ds)
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert body["max_tokens"] == 3 and "max_completion_tokens" not in body
+
+
+def test_developer_role_fails_through_raw_openai(ds: FakeDeepSeek) -> None:
+    llm = ChatOpenAI(model="deepseek-flash", api_key=ds.api_key, base_url=ds.base_url, max_tokens=3, max_retries=0)
+    with pytest.raises(openai.UnprocessableEntityError, match=deepseek_400("developer_role", index=0)):
+        llm.invoke([{"role": "developer", "content": "Be brief."}, {"role": "user", "content": "Say hi"}])
+    assert chat_requests(ds)[0]["max_completion_tokens"] == 3  # and, had it been accepted, no limit would apply
+
+
 # -- the client= / root_client= traps --------------------------------------------------------------------------
 
 
