@@ -59,8 +59,12 @@ def _may_need(content: bytes, endpoint: str) -> bool:
     choice = content.find(b'"tool_choice":')
     if choice >= 0 and content[choice + 14 : choice + 20] not in (b'"auto"', b'"none"'):
         return True  # "required" or a named function
-    # With tools, an assistant turn without a reasoning_content string may need one from memory.
-    return b'"tools":' in content and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
+    # With tools and thinking not switched off, an assistant turn without a reasoning string may need one.
+    return (
+        b'"tools":' in content
+        and b'"thinking":{"type":"disabled"}' not in content
+        and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
+    )
 
 
 def rewrite_request(url: object, kwargs: dict[str, Any], options: Options, memory: ReasoningMemory) -> dict[str, Any]:
@@ -112,9 +116,17 @@ class _Hooked:
     hook_options: Options
     memory: ReasoningMemory
 
-    def _setup(self, legacy_models: LegacyMode, compat: bool, missing_reasoning: MissingReasoning) -> None:
+    def __init__(
+        self,
+        *,
+        legacy_models: LegacyMode = "translate",
+        compat: bool = True,
+        missing_reasoning: MissingReasoning = "error",
+        **kwargs: Any,
+    ) -> None:
         self.hook_options = Options(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
         self.memory = ReasoningMemory()
+        super().__init__(**_with_tls(kwargs))  # the SDK's default httpx client, next in the MRO
 
     @property
     def legacy_models(self) -> LegacyMode:
@@ -130,17 +142,6 @@ class _Hooked:
 
 class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
     """The SDK's default sync httpx client plus the DeepSeek request hook (see ``REWRITES``) and reasoning memory."""
-
-    def __init__(
-        self,
-        *,
-        legacy_models: LegacyMode = "translate",
-        compat: bool = True,
-        missing_reasoning: MissingReasoning = "error",
-        **kwargs: Any,
-    ) -> None:
-        self._setup(legacy_models, compat, missing_reasoning)
-        super().__init__(**_with_tls(kwargs))
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
@@ -164,17 +165,6 @@ class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
 
 class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
     """The SDK's default async httpx client plus the DeepSeek request hook and reasoning memory."""
-
-    def __init__(
-        self,
-        *,
-        legacy_models: LegacyMode = "translate",
-        compat: bool = True,
-        missing_reasoning: MissingReasoning = "error",
-        **kwargs: Any,
-    ) -> None:
-        self._setup(legacy_models, compat, missing_reasoning)
-        super().__init__(**_with_tls(kwargs))
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""

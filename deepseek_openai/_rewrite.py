@@ -18,11 +18,9 @@ __all__ = ["legacy", "rewrite_body"]
 _SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
 
 
-def _warn(rewrite_id: str, message: str) -> None:
-    row = REWRITES[rewrite_id]
-    warn_once(
-        rewrite_id, f"{message} See {row.docs}; create_client(compat=False) sends requests as written.", CompatWarning
-    )
+def _warn(rewrite_id: str, message: str, fix: str) -> None:
+    docs = REWRITES[rewrite_id].docs
+    warn_once(rewrite_id, f"{message} ({docs}) Fix: {fix}", CompatWarning)
 
 
 def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
@@ -31,14 +29,13 @@ def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
     info = MODELS.get(model) if isinstance(model, str) else None
     if info is None or info.status != "retired" or mode == "pass":
         return False
-    if endpoint == "responses":
+    if "thinking" in body or "reasoning_effort" in body or (endpoint == "responses" and body.get("reasoning")):
+        how = " (your thinking settings are kept)"
+    elif endpoint == "responses":
         how = "" if info.legacy_thinking else ' with reasoning={"effort": "none"}'
     else:
-        how = (
-            " (thinking is on by default)"
-            if info.legacy_thinking
-            else ' with extra_body={"thinking": {"type": "disabled"}}'
-        )
+        off = ' with extra_body={"thinking": {"type": "disabled"}}'
+        how = " (thinking is on by default)" if info.legacy_thinking else off
     fix = f"write model={info.served_by!r}{how}"
     if mode == "error":
         raise LegacyModelError(
@@ -111,6 +108,7 @@ def _forced_choice(body: dict[str, Any], explicit: bool) -> bool:
         "forced_tool_choice",
         "tool_choice forces a tool call, which DeepSeek cannot do while thinking; "
         "deepseek_openai sent this request with thinking off.",
+        "to silence this, send **thinking(False) with forced tool_choice, or use tool_choice='auto'.",
     )
     return True
 
@@ -127,6 +125,7 @@ def _json_schema(body: dict[str, Any]) -> bool:
         "json_schema",
         "response_format json_schema is not supported by DeepSeek; deepseek_openai sent "
         "json_object with the schema in a system message (the reply is not enforced server-side).",
+        "to silence this, use json_completion(client, messages, schema=Model), which validates and retries.",
     )
     return True
 
@@ -153,6 +152,7 @@ def _fill_reasoning(body: dict[str, Any], memory: ReasoningMemory, fallback: Mis
             "reasoning_memory",
             f"the reasoning of messages{unknown} is unknown to this client; deepseek_openai "
             "sent this request with thinking off (missing_reasoning='disable_thinking').",
+            "send each assistant turn with its reasoning_content (assistant_turn(reply) keeps it).",
         )
         return True
     if unknown:
@@ -164,7 +164,7 @@ def _fill_reasoning(body: dict[str, Any], memory: ReasoningMemory, fallback: Mis
             "request with **thinking(False), or create the client with missing_reasoning='disable_thinking'.",
             rule="passback",
         )
-    if filled == messages:
+    if all(new is old for new, old in zip(filled, messages, strict=True)):
         return False
     body["messages"] = filled
     return True

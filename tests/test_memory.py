@@ -54,7 +54,7 @@ def tool_loop(ds: FakeDeepSeek, client: openai.OpenAI, stream: bool) -> list[dic
                 list(
                     client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL], stream=True)
                 )
-            )  # type: ignore[arg-type]  # noqa: E501
+            )  # type: ignore[arg-type]
         else:
             reply = client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
             turn = rebuilt_turn(reply.choices[0].message)
@@ -93,7 +93,7 @@ async def test_async_stream_is_remembered_and_copies_share_memory() -> None:
                 async for c in await client.chat.completions.create(
                     model="deepseek-flash", messages=messages, tools=[TOOL], stream=True
                 )
-            ]  # type: ignore[call-overload]  # noqa: E501
+            ]  # type: ignore[call-overload]
             assert len(chunks) > 3  # streamed chunk by chunk, not one buffered piece
             turn = streamed_turn(chunks)
             messages += [turn, {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}]
@@ -190,3 +190,30 @@ def test_compat_off_remembers_nothing() -> None:
         client.chat.completions.create(model="deepseek-flash", messages=[{"role": "user", "content": "hi"}])
         assert len(http.memory) == 0
         client.close()
+
+
+def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
+    from deepseek_openai._sse import StreamTap, _stream_classes
+
+    pulled: list[bytes] = []
+    pieces = [
+        b'data: {"choices":[{"index":0,"delta":{"reasoning_content":"Th',
+        b'ink."},"finish_reason":null}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"Hi"},',
+        b'"finish_reason":"stop"}]}\n\n',
+        b"data: [DONE]\n\n",
+    ]
+
+    class Inner:
+        def __iter__(self) -> Any:
+            for piece in pieces:
+                pulled.append(piece)
+                yield piece
+
+        def close(self) -> None:
+            pass
+
+    memory = ReasoningMemory()
+    tapped = iter(_stream_classes()[0](Inner(), StreamTap(memory)))
+    for index, piece in enumerate(pieces[:3]):
+        assert next(tapped) == piece and len(pulled) == index + 1  # nothing read ahead, nothing held back
+    assert memory.recall([], "Hi") == "Think."  # remembered when the finish_reason chunk passed, before [DONE]

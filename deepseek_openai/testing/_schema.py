@@ -40,9 +40,11 @@ def example_of(schema: Any, root: Any = None, depth: int = 0) -> Any:
     for key in ("anyOf", "oneOf", "allOf"):
         options = schema.get(key)
         if isinstance(options, list) and options:
-            # Prefer a non-null branch, so Optional fields carry a value.
-            typed = [o for o in options if not (isinstance(o, Mapping) and o.get("type") == "null")] or options
-            return example_of(typed[0], root, depth + 1)
+            # Prefer a non-null branch near the top, so Optional fields carry a value; deeper, stop recursive models.
+            typed = [o for o in options if not (isinstance(o, Mapping) and o.get("type") == "null")]
+            if typed and (depth < 3 or len(typed) == len(options)):
+                return example_of(typed[0], root, depth + 1)
+            return None
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
