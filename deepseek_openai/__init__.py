@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         create_client,
         create_http_client,
     )
+    from ._compat import REWRITES, Rewrite
     from ._errors import (
         DeepSeekError,
         InvalidRequestError,
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     from ._thinking import Effort, ExtraBodyKwargs, reasoning_of, thinking, user_id
     from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
     from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
+    from ._warnings import CompatWarning, LegacyModelWarning
 
 __version__ = "0.1.0"
 
@@ -78,6 +80,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._batch_io": ("BatchInputError",),
     "._batch_run": ("arun_batch", "run_batch"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
+    "._compat": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
         "DEFAULT_TIMEOUT",
@@ -131,6 +134,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._thinking": ("Effort", "ExtraBodyKwargs", "reasoning_of", "thinking", "user_id"),
     "._tools": ("ToolRoundsExceededError", "ToolRunResult", "arun_tools", "run_tools"),
     "._usage": ("Cost", "NoUsageError", "Usage", "cost", "cost_breakdown", "is_peak", "usage_of"),
+    "._warnings": ("CompatWarning", "LegacyModelWarning"),
 }
 _MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -163,11 +167,13 @@ __all__ = [
     "MODELS",
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
+    "REWRITES",
     "RULES",
     "Balance",
     "BatchInputError",
     "BatchProgress",
     "BatchSummary",
+    "CompatWarning",
     "Cost",
     "CurrencyBalance",
     "DeepSeekError",
@@ -177,6 +183,7 @@ __all__ = [
     "InvalidRequestError",
     "JSONOutputError",
     "LegacyModelError",
+    "LegacyModelWarning",
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelName",
@@ -184,6 +191,7 @@ __all__ = [
     "PriceList",
     "Prices",
     "Rates",
+    "Rewrite",
     "Rule",
     "Settings",
     "StreamAccumulator",
