@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from deepseek_openai import BatchInputError, BatchProgress, UnknownModelError, arun_batch, run_batch
+from deepseek_openai import BatchInputError, BatchProgress, LegacyModelWarning, UnknownModelError, arun_batch, run_batch
 from deepseek_openai._batch import AdaptiveLimit, backoff, limit_in_message, next_off_peak
 from deepseek_openai._batch_io import OutputFile
 from deepseek_openai.testing import FakeDeepSeek
@@ -68,7 +68,7 @@ def test_model_option_replaces_openai_names_on_the_wire(ds: FakeDeepSeek, tmp_pa
 
 def test_legacy_names_are_translated_by_the_client_hook(ds: FakeDeepSeek, tmp_path: Path) -> None:
     src = write_input(tmp_path / "in.jsonl", [line("a", model="deepseek-chat")])
-    with pytest.warns(DeprecationWarning, match="deepseek-chat"):
+    with pytest.warns(LegacyModelWarning, match="deepseek-chat"):
         run_batch(src, tmp_path / "out.jsonl", **options(ds))
     assert ds.requests[0].json["model"] == "deepseek-flash"
     assert ds.requests[0].json["thinking"] == {"type": "disabled"}
