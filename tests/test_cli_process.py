@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,25 @@ def read_to_end(fd: int, buf: bytearray) -> bytes:
         if not chunk:
             return bytes(buf)
         buf.extend(chunk)
+
+
+def wait_until_blocked(pid: int) -> None:
+    """Wait until the process sleeps in a system call, so a signal sent now interrupts that call.
+
+    After the CLI prints a piece of the reply it runs a little more Python, then blocks reading the stream. A SIGINT
+    that lands in between is handled at Python's next check, and if the check already passed, only after the read
+    returns: against a stalled stream, never. On a loaded machine that window is wide enough to hit. Once the
+    process is asleep (state S in /proc) it is in that read: the signal makes it return EINTR and Python raises
+    KeyboardInterrupt at once. Without /proc (not Linux) there is nothing to wait on.
+    """
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return
+    deadline = time.monotonic() + DEADLINE
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "S":
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} never blocked")
+        time.sleep(0.001)
 
 
 @pytest.fixture
@@ -162,6 +182,7 @@ def test_interactive_session_keeps_history_with_reasoning(fake: FakeDeepSeek, sp
         read_until(master, b"\n> ", buf)
         os.write(master, b"Double it.\n")
         read_until(master, b"Twenty-two.", buf)
+        del buf[: buf.index(b"Twenty-two.")]  # the next prompt, not the one before this reply
         read_until(master, b"\n> ", buf)
         os.write(master, b"\x04")  # Ctrl-D ends the session
         assert proc.wait(DEADLINE) == 0
@@ -191,6 +212,7 @@ def test_ctrl_c_stops_the_reply_and_keeps_what_arrived(fake: FakeDeepSeek, spawn
     assert proc.stdout is not None and proc.stderr is not None
     out = bytearray()
     read_until(proc.stdout.fileno(), b"partial answer", out)
+    wait_until_blocked(proc.pid)  # stalled on the rest of the stream
     proc.send_signal(signal.SIGINT)
     assert proc.wait(DEADLINE) == 130
     stdout = read_to_end(proc.stdout.fileno(), out).decode()
@@ -212,10 +234,12 @@ def test_ctrl_c_in_a_session_stops_only_the_reply(fake: FakeDeepSeek, spawn: Any
         read_until(master, b"> ", buf)
         os.write(master, b"first\n")
         read_until(master, b"partial answer", buf)
+        wait_until_blocked(proc.pid)  # stalled on the rest of the stream
         proc.send_signal(signal.SIGINT)
         read_until(master, b"\n> ", buf)
         os.write(master, b"second\n")
         read_until(master, b"and the rest.", buf)
+        del buf[: buf.index(b"and the rest.")]  # the next prompt, not the one before this reply
         read_until(master, b"\n> ", buf)
         os.write(master, b"\x04")
         assert proc.wait(DEADLINE) == 0
