@@ -198,6 +198,20 @@ def test_interactive_session_keeps_history_with_reasoning(fake: FakeDeepSeek, sp
     assert proc.stderr.read().decode().count("usage: ") == 2
 
 
+def test_legacy_chat_and_beijing_weekday_as_a_process(fake: FakeDeepSeek) -> None:
+    chat = subprocess.run(
+        cli("chat", "--model", "deepseek-chat", "q"), capture_output=True, text=True, env=fake_env(fake), check=False
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert fake.requests[-1].json["thinking"] == {"type": "disabled"}
+    assert fake.requests[-1].json["model"] == "deepseek-flash"
+    assert "with thinking off. To silence this, use --model deepseek-flash --no-thinking." in chat.stderr
+    argv = ("cost", "--model", "deepseek-flash", "--output", "1000", "--at", "2026-11-20T21:00:00-05:00")
+    cost = subprocess.run(cli(*argv), capture_output=True, text=True, env=cli_env(), check=False)
+    assert cost.returncode == 0, cost.stderr
+    assert "2026-11-21 10:00 Beijing, Saturday (off-peak prices: weekend)" in cost.stdout
+
+
 # -- Ctrl-C ----------------------------------------------------------------------------------------------------
 
 
