@@ -205,6 +205,10 @@ def _banded(off: tuple[str, str, str], peak: tuple[str, str, str]) -> PriceList:
     return PriceList(off_peak=_rates(*off), peak=_rates(*peak))
 
 
+def _at(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=timezone.utc)
+
+
 def _era(start: datetime, usd: dict[str, PriceList], cny: dict[str, PriceList], peak_hours: bool) -> PriceEra:
     return PriceEra(start, MappingProxyType(usd), MappingProxyType(cny), peak_hours)
 
@@ -215,36 +219,26 @@ _PRO_NOW_CNY = _banded(("0.15", "4.5", "13.5"), ("0.30", "9", "27"))
 _F, _P = DEEPSEEK_FLASH, DEEPSEEK_V4_PRO
 # Days with no documented hour start at 00:00 Beijing (16:00 UTC the day before) [!]; CNY lists before 2026-09-10
 # are not known (only USD was recorded), and deepseek-flash before 2026-04-24 means deepseek-chat/-reasoner (V3.2).
+_V4_FLASH, _PRO_PROMO, _PRO_LIST = (
+    _flat("0.0028", "0.14", "0.28"),
+    _flat("0.03625", "0.435", "0.87"),
+    _flat("0.145", "1.74", "3.48"),
+)
 PRICE_HISTORY: tuple[PriceEra, ...] = (
-    _era(datetime(2025, 11, 30, 16, tzinfo=timezone.utc), {_F: _flat("0.028", "0.28", "0.42")}, {}, False),
+    _era(_at(2025, 11, 30, 16), {_F: _flat("0.028", "0.28", "0.42")}, {}, False),
     # V4 Preview: Flash hit cut to a tenth on 04-26; V4-Pro at 75 % off its list until 05-31 (news, 2026-04-24).
-    _era(
-        datetime(2026, 4, 23, 16, tzinfo=timezone.utc),
-        {_F: _flat("0.028", "0.14", "0.28"), _P: _flat("0.03625", "0.435", "0.87")},
-        {},
-        False,
-    ),
-    _era(
-        datetime(2026, 4, 25, 16, tzinfo=timezone.utc),
-        {_F: _flat("0.0028", "0.14", "0.28"), _P: _flat("0.03625", "0.435", "0.87")},
-        {},
-        False,
-    ),
-    _era(
-        datetime(2026, 5, 31, 16, tzinfo=timezone.utc),
-        {_F: _flat("0.0028", "0.14", "0.28"), _P: _flat("0.145", "1.74", "3.48")},
-        {},
-        False,
-    ),
+    _era(_at(2026, 4, 23, 16), {_F: _flat("0.028", "0.14", "0.28"), _P: _PRO_PROMO}, {}, False),
+    _era(_at(2026, 4, 25, 16), {_F: _V4_FLASH, _P: _PRO_PROMO}, {}, False),
+    _era(_at(2026, 5, 31, 16), {_F: _V4_FLASH, _P: _PRO_LIST}, {}, False),
     # Peak/off-peak pricing went live 2026-08-16 16:00 UTC (announced 08-13); V4-Pro's list has not changed since.
     _era(
-        datetime(2026, 8, 16, 16, tzinfo=timezone.utc),
+        _at(2026, 8, 16, 16),
         {_F: _banded(("0.007", "0.22", "0.66"), ("0.014", "0.44", "1.32")), _P: _PRO_NOW_USD},
         {_P: _PRO_NOW_CNY},
         True,
     ),
     _era(
-        datetime(2026, 9, 10, 4, tzinfo=timezone.utc),
+        _at(2026, 9, 10, 4),
         {_F: _banded(("0.003", "0.15", "0.60"), ("0.006", "0.30", "1.20")), _P: _PRO_NOW_USD},
         {_F: _banded(("0.02", "1", "4"), ("0.04", "2", "8")), _P: _PRO_NOW_CNY},
         True,

@@ -148,9 +148,8 @@ def _turn(
     printer = Printer(ctx, hide_reasoning=args.hide_reasoning)
     try:
         # Plain dicts, so reasoning_content travels back with each assistant turn.
-        stream = client.chat.completions.create(
-            messages=messages, stream=True, stream_options={"include_usage": True}, **request
-        )
+        kwargs: dict[str, Any] = {"messages": messages, **request}
+        stream = client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **kwargs)
         result = collect_stream(stream, on_reasoning=printer.reasoning, on_content=printer.content)
     except KeyboardInterrupt:
         printer.end()
