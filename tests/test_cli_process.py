@@ -98,7 +98,17 @@ def spawn() -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(argv, **kwargs)
+        # A run launched in the background without job control (`pytest &` in a script) ignores SIGINT, and a
+        # child inherits an ignored signal, so Python would not turn Ctrl-C into KeyboardInterrupt. Give the child
+        # the disposition a terminal gives it: a handled signal is reset to the default at exec.
+        ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        if ignored:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            proc = subprocess.Popen(argv, **kwargs)
+        finally:
+            if ignored:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         started.append(proc)
         return proc
 
