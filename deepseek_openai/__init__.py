@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         create_client,
         create_http_client,
     )
+    from ._compat import REWRITES, Rewrite
     from ._errors import (
         DeepSeekError,
         InvalidRequestError,
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
     from ._thinking import Effort, ExtraBodyKwargs, reasoning_of, thinking, user_id
     from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
     from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
+    from ._warnings import CompatWarning, LegacyModelWarning
 
 __version__ = "0.1.0"
 
@@ -80,6 +82,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
+    "._compat": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
         "DEFAULT_TIMEOUT",
@@ -141,6 +144,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._thinking": ("Effort", "ExtraBodyKwargs", "reasoning_of", "thinking", "user_id"),
     "._tools": ("ToolRoundsExceededError", "ToolRunResult", "arun_tools", "run_tools"),
     "._usage": ("Cost", "NoUsageError", "Usage", "cost", "cost_breakdown", "is_peak", "usage_of"),
+    "._warnings": ("CompatWarning", "LegacyModelWarning"),
 }
 _MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -179,8 +183,10 @@ __all__ = [
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
     "PRICE_HISTORY",
+    "REWRITES",
     "RULES",
     "Balance",
+    "CompatWarning",
     "Cost",
     "CurrencyBalance",
     "DeepSeekError",
@@ -190,6 +196,7 @@ __all__ = [
     "InvalidRequestError",
     "JSONOutputError",
     "LegacyModelError",
+    "LegacyModelWarning",
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelName",
@@ -198,6 +205,7 @@ __all__ = [
     "PriceList",
     "Prices",
     "Rates",
+    "Rewrite",
     "Rule",
     "Settings",
     "StreamAccumulator",

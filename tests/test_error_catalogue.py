@@ -62,7 +62,7 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.create_client(KEY, legacy_models="x"),
     ),
-    Case("model", "`deepseek-chat`, default mode", "DeprecationWarning", lambda: chat("deepseek-chat", "translate")),
+    Case("model", "`deepseek-chat`, default mode", "LegacyModelWarning", lambda: chat("deepseek-chat", "translate")),
     Case(
         "model", "`deepseek-chat`, `legacy_models='error'`", "LegacyModelError", lambda: chat("deepseek-chat", "error")
     ),
@@ -77,7 +77,7 @@ CASES: list[Case] = [
     Case(
         "thinking",
         "`temperature` while thinking is on",
-        "UserWarning",
+        "CompatWarning",
         lambda: chat("deepseek-flash", "translate", temperature=0.2),
     ),
     Case(
@@ -203,6 +203,66 @@ CASES: list[Case] = [
         'no "json" in any message',
         "InvalidRequestError",
         lambda: ds.json_completion(main_client(), [USER]),
+    ),
+    Case(
+        "client",
+        "unknown `missing_reasoning` mode",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, missing_reasoning="empty"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "model",
+        "`deepseek-reasoner` with `reasoning_effort='none'`",
+        "LegacyModelWarning",
+        lambda: chat("deepseek-reasoner", "translate", extra_body={"reasoning_effort": "none"}),
+    ),
+    Case(
+        "model",
+        "`deepseek-chat` on `/responses`, `legacy_models='error'`",
+        "LegacyModelError",
+        lambda: ds.create_client(KEY, base_url=OFFLINE, env_file=False, legacy_models="error").post(
+            "/responses", body={"model": "deepseek-chat", "input": "hi"}, cast_to=object
+        ),
+    ),
+    Case(
+        "hook",
+        "forced `tool_choice` while thinking (hook)",
+        "CompatWarning",
+        lambda: chat("deepseek-flash", "translate", tools=[TOOL], tool_choice="required"),
+    ),
+    Case(
+        "hook",
+        "forced `tool_choice` with thinking asked for (hook)",
+        "InvalidRequestError",
+        lambda: chat(
+            "deepseek-flash", "translate", tools=[TOOL], tool_choice="required", extra_body={"reasoning_effort": "max"}
+        ),
+    ),
+    Case(
+        "hook",
+        "`response_format` json_schema (hook, e.g. `parse(response_format=Model)`)",
+        "CompatWarning",
+        lambda: chat(
+            "deepseek-flash",
+            "translate",
+            response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}},
+        ),
+    ),
+    Case(
+        "hook",
+        "tools request, an assistant turn whose reasoning this client never received",
+        "InvalidRequestError",
+        lambda: main_client().chat.completions.create(
+            model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]
+        ),
+    ),
+    Case(
+        "hook",
+        "the same with `missing_reasoning='disable_thinking'`",
+        "CompatWarning",
+        lambda: ds.create_client(
+            KEY, base_url=OFFLINE, env_file=False, max_retries=0, missing_reasoning="disable_thinking"
+        ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
     ),
     Case(
         "prefix",
