@@ -110,6 +110,16 @@ REWRITES: Mapping[str, Rewrite] = _table(
         f"{DOCS}/guides/thinking_mode",
         False,
     ),
+    Rewrite(
+        "turn_without_reasoning",
+        "/chat/completions",
+        "a request with tools that thinks, sending back a turn this client received with thinking off (so it has "
+        'no reasoning, e.g. after a forced `tool_choice`) → `thinking: {"type": "disabled"}` (refused before '
+        "sending when the request itself turns thinking on)",
+        "the passback rule binds only in thinking mode; whether DeepSeek accepts an empty reasoning is disputed",
+        f"{DOCS}/guides/thinking_mode",
+        True,
+    ),
 )
 """Every rewrite the request hook makes, by id; read-only. ``create_client(compat=False)`` makes none of them."""
 

@@ -21,6 +21,7 @@ from ._compat import MissingReasoning, Options
 from ._memory import ReasoningMemory
 from ._rewrite import rewrite_body
 from ._sse import tap_response
+from ._thinking import thinks
 from ._warnings import _WARNED as _WARNED
 from ._warnings import warn_once as warn_once
 
@@ -28,6 +29,7 @@ __all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewri
 
 LEGACY_MODES: tuple[str, ...] = ("translate", "error", "pass")
 MISSING_REASONING: tuple[str, ...] = ("error", "disable_thinking")
+_BARE = "deepseek_openai.sent_without_thinking"
 
 # A 2.x/3.x body (compact JSON bytes) without any of these needs no rewrite and no warning: it is never parsed.
 _NEEDLES = (
@@ -64,6 +66,19 @@ def _may_need(content: bytes, endpoint: str) -> bool:
         b'"tools":' in content
         and b'"thinking":{"type":"disabled"}' not in content
         and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
+    )
+
+
+def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
+    """Return whether these ``build_request`` keywords are a tool request with thinking off (cheap byte checks)."""
+    body = kwargs.get("json")
+    if isinstance(body, Mapping):
+        return bool(body.get("tools")) and not thinks(body)
+    content = kwargs.get("content")
+    if not isinstance(content, bytes) or b'"tools":' not in content:
+        return False
+    return b'"thinking":{"type":"disabled"}' in content or (
+        b'"reasoning_effort":"none"' in content and b'"thinking":{"type":"enabled"}' not in content
     )
 
 
@@ -139,19 +154,25 @@ class _Hooked:
     def _remembers(self, request: Any) -> bool:
         return self.hook_options.compat and request.method == "POST" and request.url.path.endswith("/chat/completions")
 
+    def _build(self, request: Any, kwargs: Mapping[str, Any]) -> Any:
+        if self._remembers(request) and sent_without_thinking(kwargs):
+            request.extensions[_BARE] = True  # its reply is remembered as having no reasoning
+        return request
+
 
 class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
     """The SDK's default sync httpx client plus the DeepSeek request hook (see ``REWRITES``) and reasoning memory."""
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
-        return super().build_request(method, url, **self._rewrite(url, kwargs))
+        kwargs = self._rewrite(url, kwargs)
+        return self._build(super().build_request(method, url, **kwargs), kwargs)
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         """Send, then remember the reply's reasoning (a stream is read as it passes to the caller)."""
         response = super().send(request, **kwargs)
         if self._remembers(request):
-            tap_response(response, self.memory, asynchronous=False)
+            tap_response(response, self.memory, False, bool(request.extensions.get(_BARE)))
         return response
 
     def __del__(self) -> None:
@@ -168,13 +189,14 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
-        return super().build_request(method, url, **self._rewrite(url, kwargs))
+        kwargs = self._rewrite(url, kwargs)
+        return self._build(super().build_request(method, url, **kwargs), kwargs)
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
         """Send, then remember the reply's reasoning (a stream is read as it passes to the caller)."""
         response = await super().send(request, **kwargs)
         if self._remembers(request):
-            tap_response(response, self.memory, asynchronous=True)
+            tap_response(response, self.memory, True, bool(request.extensions.get(_BARE)))
         return response
 
     def __del__(self) -> None:

@@ -91,11 +91,13 @@ def _text(content: Any) -> str | None:
     return None
 
 
-def remember_message(memory: ReasoningMemory, message: Any) -> None:
-    """Remember the reasoning of one assistant message (a dict from a reply), if it has any."""
+def remember_message(memory: ReasoningMemory, message: Any, bare: bool = False) -> None:
+    """Remember the reasoning of one assistant message (a dict from a reply); ``bare``: none counts as ``""``."""
     if not isinstance(message, Mapping):
         return
     reasoning = message.get("reasoning_content")
+    if reasoning is None and bare:
+        reasoning = ""
     if isinstance(reasoning, str):
         memory.remember(reasoning, _call_ids(message.get("tool_calls")), _text(message.get("content")))
 

@@ -130,11 +130,35 @@ def _json_schema(body: dict[str, Any]) -> bool:
     return True
 
 
-def _fill_reasoning(body: dict[str, Any], memory: ReasoningMemory, fallback: MissingReasoning) -> bool:
+def _without_thinking(body: dict[str, Any], bare: list[int], explicit: bool) -> bool:
+    where = ", ".join(f"messages[{i}]" for i in bare)
+    if explicit:
+        raise InvalidRequestError(
+            f"{where}: this client received that turn with thinking off, so it has no reasoning_content, and this "
+            "request has tools and turns thinking on: DeepSeek wants every earlier turn's reasoning back (400).",
+            fix="send this request with **thinking(False), or keep thinking on from the first turn (avoid a forced "
+            "tool_choice, which needs thinking off).",
+            rule="passback",
+        )
+    # The passback rule binds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
+    body["thinking"] = {"type": "disabled"}
+    body.pop("reasoning_effort", None)
+    _warn(
+        "turn_without_reasoning",
+        f"{where} came back with thinking off (no reasoning to pass back), so deepseek_openai sent this request "
+        "with thinking off too.",
+        "to silence this, send such requests with **thinking(False), or avoid forcing tool_choice while thinking.",
+    )
+    return True
+
+
+def _fill_reasoning(
+    body: dict[str, Any], memory: ReasoningMemory, fallback: MissingReasoning, explicit: bool = False
+) -> bool:
     messages = body.get("messages")
     if not body.get("tools") or not isinstance(messages, list) or not thinks(body):
         return False
-    filled, unknown = list(messages), []
+    filled, unknown, bare = list(messages), [], []
     for index, message in enumerate(messages):
         if not isinstance(message, Mapping) or message.get("role") != "assistant" or message.get("prefix"):
             continue
@@ -142,8 +166,12 @@ def _fill_reasoning(body: dict[str, Any], memory: ReasoningMemory, fallback: Mis
             reasoning = recall_message(memory, message)
             if reasoning is None:
                 unknown.append(index)
+            elif reasoning == "":
+                bare.append(index)  # received with thinking off: there is no reasoning to give back
             else:
                 filled[index] = {**message, "reasoning_content": reasoning}
+    if bare and not unknown:
+        return _without_thinking(body, bare, explicit)
     if unknown and fallback == "disable_thinking":
         # The passback rule holds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
         body["thinking"] = {"type": "disabled"}
@@ -179,7 +207,7 @@ def rewrite_body(body: dict[str, Any], endpoint: str, options: Options, memory: 
         return changed
     changed = _renamed(body) | changed
     changed = _forced_choice(body, explicit) | changed
-    changed = _fill_reasoning(body, memory, options.missing_reasoning) | changed
+    changed = _fill_reasoning(body, memory, options.missing_reasoning, explicit) | changed
     changed = _json_schema(body) | changed
     sent = [k for k in _SAMPLING if body.get(k) is not None]
     if sent and thinks(body):

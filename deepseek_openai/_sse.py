@@ -22,11 +22,12 @@ __all__ = ["StreamTap", "tap_response"]
 class StreamTap:
     """Collects choice 0 of a chat stream (reasoning, content, tool-call ids) and remembers it when it finishes."""
 
-    def __init__(self, memory: ReasoningMemory) -> None:
+    def __init__(self, memory: ReasoningMemory, bare: bool = False) -> None:
         self.memory = memory
         self.done = False
         self._rest = b""
-        self._reasoning: list[str] | None = None
+        # bare: a tool request sent with thinking off, whose turn is remembered as having no reasoning ("").
+        self._reasoning: list[str] | None = [] if bare else None
         self._content: list[str] = []
         self._calls: list[dict[str, Any]] = []
 
@@ -106,21 +107,25 @@ def _stream_classes() -> tuple[type[Any], type[Any]]:
     return TappedStream, AsyncTappedStream
 
 
-def tap_response(response: Any, memory: ReasoningMemory, asynchronous: bool) -> None:
-    """Remember the reasoning of a chat reply: read now if the body is in, else as the stream passes."""
+def tap_response(response: Any, memory: ReasoningMemory, asynchronous: bool, bare: bool = False) -> None:
+    """Remember the reasoning of a chat reply: read now if the body is in, else as the stream passes.
+
+    ``bare`` marks a tool request sent with thinking off: its reply is remembered even without reasoning, so a
+    later thinking request knows that turn has none (rather than calling it unknown).
+    """
     if response.status_code != 200:
         return
     if "text/event-stream" in response.headers.get("content-type", ""):
         sync_cls, async_cls = _stream_classes()
-        response.stream = (async_cls if asynchronous else sync_cls)(response.stream, StreamTap(memory))
+        response.stream = (async_cls if asynchronous else sync_cls)(response.stream, StreamTap(memory, bare))
         return
     if not response.is_closed:
         return  # with_streaming_response: the body is read later, by the caller; not remembered
     body = response.content
-    if b'"reasoning_content"' not in body:
+    if not bare and b'"reasoning_content"' not in body:
         return  # the common non-thinking reply costs one substring search
     try:
         reply = json.loads(body)
-        remember_message(memory, reply["choices"][0]["message"])
+        remember_message(memory, reply["choices"][0]["message"], bare=bare)
     except (ValueError, KeyError, IndexError, TypeError):
         return  # not a chat completion: the SDK reports it

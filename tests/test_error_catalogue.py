@@ -35,6 +35,21 @@ def chat(model: str, legacy_models: Any, **kwargs: Any) -> Any:
     return client.chat.completions.create(model=model, messages=[USER], **kwargs)
 
 
+ASSISTANT_CALLED = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}],
+}
+TOOL_REPLY = {"role": "tool", "tool_call_id": "call_0", "content": "sunny"}
+
+
+def bare_turn_client() -> Any:
+    # As if call_0 came back from a request this client sent with thinking off (no reasoning).
+    http = ds.create_http_client()
+    http.memory.remember("", ["call_0"], None)
+    return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
+
+
 class Case(NamedTuple):
     area: str
     input: str
@@ -263,6 +278,25 @@ CASES: list[Case] = [
         lambda: ds.create_client(
             KEY, base_url=OFFLINE, env_file=False, max_retries=0, missing_reasoning="disable_thinking"
         ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "hook",
+        "tools request sending back a turn this client received with thinking off (e.g. after a forced tool)",
+        "CompatWarning",
+        lambda: bare_turn_client().chat.completions.create(
+            model="deepseek-flash", messages=[USER, ASSISTANT_CALLED, TOOL_REPLY], tools=[TOOL]
+        ),
+    ),
+    Case(
+        "hook",
+        "the same with thinking asked for",
+        "InvalidRequestError",
+        lambda: bare_turn_client().chat.completions.create(
+            model="deepseek-flash",
+            messages=[USER, ASSISTANT_CALLED, TOOL_REPLY],
+            tools=[TOOL],
+            extra_body={"thinking": {"type": "enabled"}},
+        ),
     ),
     Case(
         "prefix",

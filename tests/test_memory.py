@@ -217,3 +217,35 @@ def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
     for index, piece in enumerate(pieces[:3]):
         assert next(tapped) == piece and len(pulled) == index + 1  # nothing read ahead, nothing held back
     assert memory.recall([], "Hi") == "Think."  # remembered when the finish_reason chunk passed, before [DONE]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_turn_received_with_thinking_off_sends_the_next_tool_request_without_thinking(
+    fake_deepseek: FakeDeepSeek, stream: bool
+) -> None:
+    # An agent forces the first tool call (the hook turns thinking off), then lets the model choose.
+    from deepseek_openai import CompatWarning
+
+    client = fake_deepseek.client()
+    messages: list[Any] = [{"role": "user", "content": "weather in Paris?"}]
+    with pytest.warns(CompatWarning) as caught:
+        first: Any = client.chat.completions.create(
+            model="deepseek-flash", messages=messages, tools=[TOOL], tool_choice="required", stream=stream
+        )  # type: ignore[call-overload]
+        turn = streamed_turn(list(first)) if stream else rebuilt_turn(first.choices[0].message)
+        messages += [turn, {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}]
+        client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
+    assert any("came back with thinking off" in str(w.message) for w in caught)
+    sent = fake_deepseek.requests[-1].json
+    assert sent["thinking"] == {"type": "disabled"} and "reasoning_content" not in sent["messages"][1]
+    # Asking for thinking on explicitly is refused before the network, naming the turn.
+    with pytest.raises(InvalidRequestError, match=r"messages\[1\].*thinking off") as info:
+        client.chat.completions.create(
+            model="deepseek-flash", messages=messages, tools=[TOOL], extra_body={"thinking": {"type": "enabled"}}
+        )  # type: ignore[arg-type]
+    assert info.value.rule == "passback" and len(fake_deepseek.requests) == 2
+    # Teeth: without the hook DeepSeek's passback 400 comes back for the same second request.
+    with pytest.raises(openai.BadRequestError, match="reasoning_content"):
+        fake_deepseek.client(compat=False).chat.completions.create(
+            model="deepseek-flash", messages=messages, tools=[TOOL]
+        )  # type: ignore[arg-type]
