@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import openai
 
+from ._credentials import Origin, guard_copies, needs_hook, neutral_headers, takes_admin_key
 from ._errors import InvalidRequestError
 from ._hook import LEGACY_MODES, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
 from ._settings import EnvFile, resolve_settings
-
-try:
-    from openai import Omit
-except ImportError:  # pragma: no cover - openai < 1.57 is below our floor, kept for clear failure elsewhere
-    from openai._types import Omit
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -33,22 +28,6 @@ DEFAULT_MAX_RETRIES = 2
 """The SDK's own default: 408, 409, 429 and 5xx are retried with a short backoff."""
 
 
-def _neutral_headers(api_key: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID / OPENAI_CUSTOM_HEADERS itself and would send them on.
-    headers: dict[str, Any] = {}
-    if kwargs.get("organization") is None:
-        headers["OpenAI-Organization"] = Omit()
-    if kwargs.get("project") is None:
-        headers["OpenAI-Project"] = Omit()
-    for line in os.environ.get("OPENAI_CUSTOM_HEADERS", "").splitlines():
-        name, sep, _ = line.partition(":")
-        name = name.strip()
-        if sep and name:
-            # An Authorization line there would replace our key, so pin ours instead of omitting it.
-            headers[name] = f"Bearer {api_key}" if name.lower() == "authorization" else Omit()
-    return headers
-
-
 def _prepare(
     api_key: str | None,
     base_url: str | None,
@@ -56,19 +35,28 @@ def _prepare(
     beta: bool,
     legacy_models: str,
     kwargs: dict[str, Any],
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Origin]:
     if legacy_models not in LEGACY_MODES:
         raise InvalidRequestError(
             f"legacy_models={legacy_models!r} is not a mode.",
             fix="use legacy_models='translate' (default), 'error' or 'pass'.",
         )
     settings = resolve_settings(api_key, base_url, env_file=env_file, beta=beta)
-    headers = _neutral_headers(settings.api_key, kwargs)
-    headers.update(kwargs.pop("default_headers", None) or {})
+    own_headers = dict(kwargs.pop("default_headers", None) or {})
+    origin = Origin(
+        legacy_models=legacy_models,
+        organization=kwargs.get("organization") is not None,
+        project=kwargs.get("project") is not None,
+        admin_api_key=kwargs.get("admin_api_key") is not None,
+        headers=own_headers,
+    )
+    headers = {**neutral_headers(settings.api_key, origin), **own_headers}
+    if takes_admin_key() and not origin.admin_api_key:
+        kwargs["admin_api_key"] = settings.api_key  # else openai 2.34+ reads OPENAI_ADMIN_KEY for client.admin.*
     kwargs.setdefault("timeout", openai.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT))
     kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
     client = kwargs.get("http_client")
-    if client is not None and legacy_models != "pass" and _needs_hook(client):
+    if client is not None and legacy_models != "pass" and needs_hook(client):
         warn_once(
             "http_client",
             "create_client(http_client=...) uses your HTTP client as it is, so legacy model names are not "
@@ -76,11 +64,8 @@ def _prepare(
             "create_async_http_client(...), or pass legacy_models='pass' to silence this.",
             UserWarning,
         )
-    return {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
-
-
-def _needs_hook(http_client: object) -> bool:
-    return not isinstance(http_client, (DeepSeekHttpClient, AsyncDeepSeekHttpClient))
+    options = {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
+    return options, origin
 
 
 def create_client(
@@ -123,10 +108,10 @@ def create_client(
         MissingAPIKeyError: no key was found (the message lists the three places looked in).
         InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode.
     """
-    options = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
+    options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
     if options.get("http_client") is None:
         options["http_client"] = DeepSeekHttpClient(legacy_models=legacy_models)
-    return openai.OpenAI(**options)
+    return guard_copies(openai.OpenAI(**options), origin)
 
 
 def create_async_client(
@@ -142,10 +127,10 @@ def create_async_client(
 
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
-    options = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
+    options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
     if options.get("http_client") is None:
         options["http_client"] = AsyncDeepSeekHttpClient(legacy_models=legacy_models)
-    return openai.AsyncOpenAI(**options)
+    return guard_copies(openai.AsyncOpenAI(**options), origin)
 
 
 def create_http_client(*, legacy_models: LegacyMode = "translate", **kwargs: Any) -> DeepSeekHttpClient:
