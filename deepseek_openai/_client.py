@@ -44,7 +44,7 @@ def _prepare(
     settings = resolve_settings(api_key, base_url, env_file=env_file, beta=beta)
     own_headers = dict(kwargs.pop("default_headers", None) or {})
     origin = Origin(
-        legacy_models=legacy_models,
+        legacy_models,
         organization=kwargs.get("organization") is not None,
         project=kwargs.get("project") is not None,
         admin_api_key=kwargs.get("admin_api_key") is not None,

@@ -5,11 +5,14 @@ Regenerate the doc after changing a message:  python -m tests.test_error_catalog
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
+from unittest import mock
 
+import openai
 import pytest
 
 import deepseek_openai as ds
@@ -40,6 +43,16 @@ class Case(NamedTuple):
     input: str
     outcome: str  # "raises X" or "warns X"
     trigger: Callable[[], object]
+
+
+def _copy_with_plain_http_client() -> None:
+    with openai.DefaultHttpxClient() as plain:
+        main_client().with_options(http_client=plain)
+
+
+def _callable_key_with_authorization_line() -> None:
+    with mock.patch.dict(os.environ, {"OPENAI_CUSTOM_HEADERS": "Authorization: Bearer sk-openai"}):
+        main_client().with_options(api_key=lambda: KEY)
 
 
 def _prefix_not_last() -> None:
@@ -191,6 +204,18 @@ CASES: list[Case] = [
     ),
     Case("usage", "no usage in the object", "NoUsageError", lambda: ds.usage_of({"id": "x"})),
     Case("usage", "`cost(currency='EUR')`", "ValueError", lambda: ds.cost(USAGE, "deepseek-flash", currency="EUR")),
+    Case(
+        "client",
+        "`client.with_options(http_client=<plain httpx client>)`",
+        "UserWarning",
+        _copy_with_plain_http_client,
+    ),
+    Case(
+        "client",
+        "`with_options(api_key=<callable>)` while `OPENAI_CUSTOM_HEADERS` has an Authorization line",
+        "InvalidRequestError",
+        _callable_key_with_authorization_line,
+    ),
 ]
 
 

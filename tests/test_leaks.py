@@ -6,6 +6,7 @@ recorded requests are then searched (headers, path, query and body) for any cana
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from deepseek_openai import (
     json_completion,
     run_tools,
 )
+from deepseek_openai._credentials import foreign_key_error, openai_env_headers
 from deepseek_openai.testing import FakeDeepSeek, RecordedRequest
 
 pytest_plugins = ["pytester"]
@@ -248,6 +250,7 @@ WHEN = ["env before create_client", "env changed after create_client"]
 def _check_copy(case: str, copy: Any, original: Any, seen: list[RecordedRequest], key: str) -> None:
     assert type(copy) is type(original)  # still the SDK's own class, however many copies deep
     _assert_clean(seen, key)  # for the api_key cases: the copy's key, not the one the client was made with
+    assert all(openai_env_headers(request.headers, OPENAI_VARS) == [] for request in seen)
     for request in seen:
         if "X-Mine" in case or "headers" in case:
             assert request.headers.get("x-mine") == "yes"
@@ -357,3 +360,19 @@ async def test_openai_admin_key_is_never_read_nor_sent_async(fake_deepseek: Fake
                 await each.admin.organization.admin_api_keys.list()
     assert fake_deepseek.requests
     _assert_clean(fake_deepseek.requests, fake_deepseek.api_key)
+
+
+@pytest.mark.usefixtures("canaries")
+def test_hook_scrub_finds_what_a_raw_sdk_client_takes_from_openai_env(fake_deepseek: FakeDeepSeek) -> None:
+    # A framework handed create_http_client() builds its own openai.OpenAI; only the hook sees its requests.
+    raw = openai.OpenAI(api_key=fake_deepseek.api_key, base_url=fake_deepseek.base_url, max_retries=0)
+    with raw, pytest.raises(openai.AuthenticationError) if _ADMIN else contextlib.nullcontext():
+        raw.models.list()  # openai 2.34+ sends the OPENAI_CUSTOM_HEADERS Authorization line: the double says 401
+    found = openai_env_headers(fake_deepseek.requests[0].headers, OPENAI_VARS)
+    from_env = ["x-canary", "openai-beta", "authorization"] if _ADMIN else []  # 1.x does not read the variable
+    assert sorted(found) == sorted(["openai-organization", "openai-project", *from_env])
+    sent = {"Authorization": f"Bearer {OPENAI_VARS['OPENAI_ADMIN_KEY']}", "X-Other": CANARY, "openai-project": "p"}
+    assert openai_env_headers(sent, OPENAI_VARS) == ["authorization"]
+    assert openai_env_headers(sent, {}) == []
+    error = foreign_key_error()
+    assert "OPENAI_CUSTOM_HEADERS" in error.fix and CANARY not in str(error)
