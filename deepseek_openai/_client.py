@@ -81,8 +81,12 @@ def create_client(
 
     The key comes from ``api_key``, else ``DEEPSEEK_API_KEY`` in the environment, else ``DEEPSEEK_API_KEY`` in a
     ``.env`` file (searched from the working directory upward, or ``env_file``). ``OPENAI_API_KEY``,
-    ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` and ``OPENAI_CUSTOM_HEADERS`` never reach
-    DeepSeek. Nothing is written to ``os.environ``.
+    ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``, ``OPENAI_CUSTOM_HEADERS`` and
+    ``OPENAI_ADMIN_KEY`` never reach DeepSeek, also through ``client.copy()`` / ``client.with_options()`` and
+    copies of copies, whenever those variables were set: each copy re-applies the neutral headers, pinned to its
+    own key (``with_options(api_key=...)`` sends that key). ``organization``, ``project`` and ``default_headers``
+    you pass are sent as given. On openai 2.34+ ``admin_api_key`` is the DeepSeek key unless you pass one.
+    Nothing is written to ``os.environ``.
 
     Args:
         api_key: the DeepSeek key (``sk-…``); ``None`` looks it up as above.
@@ -96,7 +100,8 @@ def create_client(
             (``DeprecationWarning``); ``"error"`` raises :class:`LegacyModelError` before sending; ``"pass"`` sends
             them untouched. An explicit ``thinking`` in ``extra_body`` is kept. The same hook warns once when
             ``temperature`` or a penalty is sent while thinking is on. A custom ``http_client`` switches the
-            hook off (a warning says so) unless it comes from :func:`create_http_client`. Default clients share
+            hook off (a warning says so, also for ``client.with_options(http_client=...)``) unless it comes from
+            :func:`create_http_client`. Default clients share
             one verifying TLS context per process, so creating a client costs well under a millisecond.
         **kwargs: passed to ``openai.OpenAI`` as is (``timeout``, ``max_retries``, ``default_headers``,
             ``http_client``, ...). Defaults: ``timeout`` 1800 s read / 10 s connect, ``max_retries`` 2.
@@ -106,7 +111,8 @@ def create_client(
 
     Raises:
         MissingAPIKeyError: no key was found (the message lists the three places looked in).
-        InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode.
+        InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode; from a
+            copy: ``api_key`` given as a callable while ``OPENAI_CUSTOM_HEADERS`` has an Authorization line.
     """
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
     if options.get("http_client") is None:
