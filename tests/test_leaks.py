@@ -258,6 +258,27 @@ def _check_copy(case: str, copy: Any, original: Any, seen: list[RecordedRequest]
             assert request.query == "mine=1"
 
 
+def _set_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in OPENAI_VARS.items():
+        monkeypatch.setenv(name, value)
+
+
+def _copy_setup(
+    case: str, when: str, ds: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch, make_http: Callable[..., Any]
+) -> tuple[Callable[[Any], Any], dict[str, Any], list[Any]]:
+    """Return (make the copy, options for the original client, HTTP clients the case made, to close)."""
+    made: list[Any] = []
+
+    def http_client() -> Any:
+        made.append(make_http(verify=False))
+        return made[-1]
+
+    if when.startswith("env before"):
+        _set_openai_env(monkeypatch)
+    make, new = _copy_cases(http_client, ds.api_key)[case]
+    return make, ({"api_key": TENANT_KEY} if new else {}), made
+
+
 @pytest.mark.parametrize("when", WHEN)
 @pytest.mark.parametrize("case", COPY_CASES)
 def test_no_canary_reaches_deepseek_through_copies_sync(
@@ -265,19 +286,9 @@ def test_no_canary_reaches_deepseek_through_copies_sync(
 ) -> None:
     from deepseek_openai import create_http_client
 
-    made: list[Any] = []
-
-    def http_client() -> Any:
-        made.append(create_http_client(verify=False))
-        return made[-1]
-
-    if when.startswith("env before"):
-        for name, value in OPENAI_VARS.items():
-            monkeypatch.setenv(name, value)
-    make, new = _copy_cases(http_client, fake_deepseek.api_key)[case]
-    original = fake_deepseek.client(api_key=TENANT_KEY) if new else fake_deepseek.client()
-    for name, value in OPENAI_VARS.items():
-        monkeypatch.setenv(name, value)  # e.g. a library calling load_dotenv() after the client was made
+    make, options, made = _copy_setup(case, when, fake_deepseek, monkeypatch, create_http_client)
+    original = fake_deepseek.client(**options)
+    _set_openai_env(monkeypatch)  # e.g. a library calling load_dotenv() after the client was made
     copy = make(original)
     copy.chat.completions.create(model="deepseek-flash", messages=HI)
     _check_copy(case, copy, original, fake_deepseek.requests, fake_deepseek.api_key)
@@ -292,19 +303,9 @@ async def test_no_canary_reaches_deepseek_through_copies_async(
 ) -> None:
     from deepseek_openai import create_async_http_client
 
-    made: list[Any] = []
-
-    def http_client() -> Any:
-        made.append(create_async_http_client(verify=False))
-        return made[-1]
-
-    if when.startswith("env before"):
-        for name, value in OPENAI_VARS.items():
-            monkeypatch.setenv(name, value)
-    make, new = _copy_cases(http_client, fake_deepseek.api_key)[case]
-    async with fake_deepseek.async_client(**({"api_key": TENANT_KEY} if new else {})) as original:
-        for name, value in OPENAI_VARS.items():
-            monkeypatch.setenv(name, value)
+    make, options, made = _copy_setup(case, when, fake_deepseek, monkeypatch, create_async_http_client)
+    async with fake_deepseek.async_client(**options) as original:
+        _set_openai_env(monkeypatch)
         copy = make(original)
         await copy.chat.completions.create(model="deepseek-flash", messages=HI)
     _check_copy(case, copy, original, fake_deepseek.requests, fake_deepseek.api_key)
