@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         create_client,
         create_http_client,
     )
+    from ._compat import REWRITES, Rewrite
     from ._errors import (
         DeepSeekError,
         InvalidRequestError,
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from ._thinking import Effort, ExtraBodyKwargs, reasoning_of, thinking, user_id
     from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
     from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
+    from ._warnings import CompatWarning, LegacyModelWarning
 
 __version__ = "0.1.0"
 
@@ -72,6 +74,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
+    "._compat": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
         "DEFAULT_TIMEOUT",
@@ -125,6 +128,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._thinking": ("Effort", "ExtraBodyKwargs", "reasoning_of", "thinking", "user_id"),
     "._tools": ("ToolRoundsExceededError", "ToolRunResult", "arun_tools", "run_tools"),
     "._usage": ("Cost", "NoUsageError", "Usage", "cost", "cost_breakdown", "is_peak", "usage_of"),
+    "._warnings": ("CompatWarning", "LegacyModelWarning"),
 }
 _MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -157,8 +161,10 @@ __all__ = [
     "MODELS",
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
+    "REWRITES",
     "RULES",
     "Balance",
+    "CompatWarning",
     "Cost",
     "CurrencyBalance",
     "DeepSeekError",
@@ -168,6 +174,7 @@ __all__ = [
     "InvalidRequestError",
     "JSONOutputError",
     "LegacyModelError",
+    "LegacyModelWarning",
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelName",
@@ -175,6 +182,7 @@ __all__ = [
     "PriceList",
     "Prices",
     "Rates",
+    "Rewrite",
     "Rule",
     "Settings",
     "StreamAccumulator",

@@ -38,6 +38,21 @@ def chat(model: str, legacy_models: Any, **kwargs: Any) -> Any:
     return client.chat.completions.create(model=model, messages=[USER], **kwargs)
 
 
+ASSISTANT_CALLED = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}],
+}
+TOOL_REPLY = {"role": "tool", "tool_call_id": "call_0", "content": "sunny"}
+
+
+def bare_turn_client() -> Any:
+    # As if call_0 came back from a request this client sent with thinking off (no reasoning).
+    http = ds.create_http_client()
+    http.memory.remember("", ["call_0"], None)
+    return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
+
+
 class Case(NamedTuple):
     area: str
     input: str
@@ -60,6 +75,7 @@ def _prefix_not_last() -> None:
 
 
 ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
+REPLY = {"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant"}}]}
 CASES: list[Case] = [
     Case("key", "no key anywhere", "MissingAPIKeyError", lambda: ds.create_client(env_file=False)),
     Case("key", 'empty key `api_key=""`', "MissingAPIKeyError", lambda: ds.create_client("")),
@@ -74,7 +90,7 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.create_client(KEY, legacy_models="x"),
     ),
-    Case("model", "`deepseek-chat`, default mode", "DeprecationWarning", lambda: chat("deepseek-chat", "translate")),
+    Case("model", "`deepseek-chat`, default mode", "LegacyModelWarning", lambda: chat("deepseek-chat", "translate")),
     Case(
         "model", "`deepseek-chat`, `legacy_models='error'`", "LegacyModelError", lambda: chat("deepseek-chat", "error")
     ),
@@ -89,18 +105,32 @@ CASES: list[Case] = [
     Case(
         "thinking",
         "`temperature` while thinking is on",
-        "UserWarning",
+        "CompatWarning",
         lambda: chat("deepseek-flash", "translate", temperature=0.2),
     ),
     Case(
         "thinking",
-        "unknown effort `thinking(effort='medium')`",
+        "unknown effort `thinking(effort='turbo')`",
         "InvalidRequestError",
+        lambda: ds.thinking(effort="turbo"),
+    ),
+    Case(
+        "thinking",
+        "compat alias effort `thinking(effort='medium')`",
+        "UserWarning",
         lambda: ds.thinking(effort="medium"),
+    ),
+    Case("thinking", "`thinking('no')` (not a bool)", "InvalidRequestError", lambda: ds.thinking("no")),  # type: ignore[arg-type]
+    Case(
+        "thinking",
+        "`extra_body` that is not a dict",
+        "InvalidRequestError",
+        lambda: ds.thinking(False, extra_body="x"),  # type: ignore[arg-type]
     ),
     Case("thinking", "effort with thinking off", "InvalidRequestError", lambda: ds.thinking(False, effort="high")),
     Case("thinking", "effort `none` with thinking on", "InvalidRequestError", lambda: ds.thinking(effort="none")),
-    Case("thinking", "`user_id` with spaces", "InvalidRequestError", lambda: ds.user_id("user 42")),
+    Case("thinking", "`user_id` with spaces", "UserWarning", lambda: ds.user_id("user 42")),
+    Case("thinking", "`user_id` over 512 bytes", "InvalidRequestError", lambda: ds.user_id("u" * 513)),
     Case(
         "history",
         "earlier assistant turn without `reasoning_content`, tools sent",
@@ -137,7 +167,7 @@ CASES: list[Case] = [
     Case(
         "tools",
         "strict tool on the main base URL",
-        "InvalidRequestError",
+        "UserWarning",
         lambda: ds.check_messages([USER], tools=[ds.strict_tool("f", {"type": "object", "properties": {}})]),
     ),
     Case(
@@ -168,21 +198,21 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.complete_prefix(main_client(), [USER], "```python\n"),
     ),
-    Case("prefix", "prefix message not last", "InvalidRequestError", _prefix_not_last),
+    Case("prefix", "prefix message not last", "UserWarning", _prefix_not_last),
     Case(
         "prefix",
         "`prefix: true` without a beta client",
         "InvalidRequestError",
         lambda: ds.check_messages([USER, ds.prefix_message("Sure")]),
     ),
-    Case("fim", "FIM on the main base URL", "InvalidRequestError", lambda: ds.fim(main_client(), "def f(")),
+    Case("fim", "FIM on the main base URL", "UserWarning", lambda: ds.fim(main_client(), "def f(")),
     Case(
         "fim", "FIM `max_tokens=5000`", "InvalidRequestError", lambda: ds.fim(beta_client(), "def f(", max_tokens=5000)
     ),
     Case(
         "fim",
         "FIM with thinking enabled",
-        "InvalidRequestError",
+        "UserWarning",
         lambda: ds.fim(beta_client(), "def f(", extra_body={"thinking": {"type": "enabled"}}),
     ),
     Case("fim", "`fim(..., stream=True)`", "InvalidRequestError", lambda: ds.fim(beta_client(), "x", stream=True)),
@@ -202,6 +232,132 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.json_completion(main_client(), [USER]),
     ),
+    Case(
+        "client",
+        "unknown `missing_reasoning` mode",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, missing_reasoning="empty"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "model",
+        "`deepseek-reasoner` with `reasoning_effort='none'`",
+        "LegacyModelWarning",
+        lambda: chat("deepseek-reasoner", "translate", extra_body={"reasoning_effort": "none"}),
+    ),
+    Case(
+        "model",
+        "`deepseek-chat` on `/responses`, `legacy_models='error'`",
+        "LegacyModelError",
+        lambda: ds.create_client(KEY, base_url=OFFLINE, env_file=False, legacy_models="error").post(
+            "/responses", body={"model": "deepseek-chat", "input": "hi"}, cast_to=object
+        ),
+    ),
+    Case(
+        "hook",
+        "forced `tool_choice` while thinking (hook)",
+        "CompatWarning",
+        lambda: chat("deepseek-flash", "translate", tools=[TOOL], tool_choice="required"),
+    ),
+    Case(
+        "hook",
+        "forced `tool_choice` with thinking asked for (hook)",
+        "InvalidRequestError",
+        lambda: chat(
+            "deepseek-flash", "translate", tools=[TOOL], tool_choice="required", extra_body={"reasoning_effort": "max"}
+        ),
+    ),
+    Case(
+        "hook",
+        "`response_format` json_schema (hook, e.g. `parse(response_format=Model)`)",
+        "CompatWarning",
+        lambda: chat(
+            "deepseek-flash",
+            "translate",
+            response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}},
+        ),
+    ),
+    Case(
+        "hook",
+        "tools request, an assistant turn whose reasoning this client never received",
+        "InvalidRequestError",
+        lambda: main_client().chat.completions.create(
+            model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]
+        ),
+    ),
+    Case(
+        "hook",
+        "the same with `missing_reasoning='disable_thinking'`",
+        "CompatWarning",
+        lambda: ds.create_client(
+            KEY, base_url=OFFLINE, env_file=False, max_retries=0, missing_reasoning="disable_thinking"
+        ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "hook",
+        "tools request sending back a turn this client received with thinking off (e.g. after a forced tool)",
+        "CompatWarning",
+        lambda: bare_turn_client().chat.completions.create(
+            model="deepseek-flash", messages=[USER, ASSISTANT_CALLED, TOOL_REPLY], tools=[TOOL]
+        ),
+    ),
+    Case(
+        "hook",
+        "the same with thinking asked for",
+        "InvalidRequestError",
+        lambda: bare_turn_client().chat.completions.create(
+            model="deepseek-flash",
+            messages=[USER, ASSISTANT_CALLED, TOOL_REPLY],
+            tools=[TOOL],
+            extra_body={"thinking": {"type": "enabled"}},
+        ),
+    ),
+    Case(
+        "prefix",
+        "`complete_prefix(..., prefix=42)`",
+        "InvalidRequestError",
+        lambda: ds.complete_prefix(beta_client(), [USER], 42),  # type: ignore[arg-type]
+    ),
+    Case(
+        "history", "`check_messages('hello')` (not a list)", "InvalidRequestError", lambda: ds.check_messages("hello")
+    ),
+    Case("history", "`assistant_turn(text)` (not a reply)", "InvalidRequestError", lambda: ds.assistant_turn("4.")),
+    Case(
+        "tools",
+        "`run_tools(..., max_rounds='3')`",
+        "InvalidRequestError",
+        lambda: ds.run_tools(main_client(), [USER], [TOOL], [print], max_rounds="3"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "tools",
+        "`run_tools(..., get_weather)` (one function, not a list)",
+        "InvalidRequestError",
+        lambda: ds.run_tools(main_client(), [USER], [TOOL], print),  # type: ignore[arg-type]
+    ),
+    Case(
+        "client",
+        "`api_key=123` (not a string)",
+        "InvalidRequestError",
+        lambda: ds.create_client(123),  # type: ignore[arg-type]
+    ),
+    Case(
+        "client",
+        "base URL without a host `http://`",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, base_url="http://"),
+    ),
+    Case(
+        "client",
+        "`beta='no'` (not a bool)",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, beta="no"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "stream",
+        "`collect_stream(reply)` without `stream=True`",
+        "InvalidRequestError",
+        lambda: ds.collect_stream(REPLY),
+    ),
+    Case("stream", "`collect_stream(123)`", "InvalidRequestError", lambda: ds.collect_stream(123)),  # type: ignore[arg-type]
     Case("usage", "no usage in the object", "NoUsageError", lambda: ds.usage_of({"id": "x"})),
     Case("usage", "`cost(currency='EUR')`", "ValueError", lambda: ds.cost(USAGE, "deepseek-flash", currency="EUR")),
     Case(
@@ -244,8 +400,9 @@ def render() -> str:
         "",
         "Every row is run by `tests/test_error_catalogue.py`, which also checks that this file is up to date",
         "(regenerate it with `python -m tests.test_error_catalogue`). All of these happen before anything is sent,",
-        "except the two warnings, which accompany a request that is sent. DeepSeek's own refusals, and what",
-        "`explain()` says about them, are in `deepseek_openai/_rules.py` (`RULES`).",
+        "except the warnings, which accompany a request that is sent unchanged: a rule DeepSeek is not known to",
+        "refuse (its `evidence` in `RULES` is not documented or observed) warns instead of raising. DeepSeek's own",
+        "refusals, and what `explain()` says about them, are in `deepseek_openai/_rules.py` (`RULES`).",
         "",
         "| # | area | input | you get | message |",
         "|---|---|---|---|---|",
@@ -269,6 +426,20 @@ def test_catalogue_case(case: Case) -> None:
 def test_catalogue_is_long_enough_and_the_doc_is_current() -> None:
     assert len(CASES) >= 30
     assert DOC.read_text(encoding="utf-8") == render(), "docs/errors.md is stale: python -m tests.test_error_catalogue"
+
+
+def test_every_raised_rule_is_one_deepseek_is_known_to_refuse() -> None:
+    # Issue 13 item 2: an error naming a DeepSeek rule needs that rule's evidence (documented or observed).
+    for case in CASES:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                case.trigger()
+        except ds.DeepSeekError as err:
+            if err.rule is not None:
+                assert ds.RULES[err.rule].refuses, f"{case.input}: raises for {err.rule}, which is not a known refusal"
+        except Exception:  # noqa: BLE001 - the request itself fails (nothing listens): no refusal to check
+            pass
 
 
 if __name__ == "__main__":

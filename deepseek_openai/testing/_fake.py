@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._rules import RULES
 from ._checks import check_auth, check_chat, check_fim, parse_error
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
@@ -182,7 +183,8 @@ class FakeDeepSeek:
         options = {"api_key": self.api_key, "base_url": self.base_url, "env_file": False, **kwargs}
         if options.get("http_client") is None:
             # Plain http on loopback: skipping the CA bundle makes a client ~40 ms cheaper to build.
-            options["http_client"] = make_http(verify=False, legacy_models=options.get("legacy_models", "translate"))
+            hook = {k: options[k] for k in ("legacy_models", "compat", "missing_reasoning") if k in options}
+            options["http_client"] = make_http(verify=False, **hook)
         return options
 
     # -- scripting ----------------------------------------------------------------------------------------------
@@ -295,8 +297,8 @@ class FakeDeepSeek:
             known = any(r == route for _, r in _ROUTES)
             status, message = (405, "Method Not Allowed") if known else (404, "Not Found")
             return self._error(handler, ApiError(status, message))
-        if kind == "fim" and not beta:
-            # The main base has no /completions route: FIM lives under /beta (guides/fim_completion).
+        if kind == "fim" and not beta and RULES["fim_not_beta"].refuses:
+            # FIM is documented under /beta only (guides/fim_completion); the main base's answer is not known.
             return self._error(handler, ApiError.from_rule("fim_not_beta"))
         failure = check_auth(headers.get("authorization"), self._api_key)
         if failure is not None:
