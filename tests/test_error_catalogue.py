@@ -5,11 +5,14 @@ Regenerate the doc after changing a message:  python -m tests.test_error_catalog
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
+from unittest import mock
 
+import openai
 import pytest
 
 import deepseek_openai as ds
@@ -55,6 +58,16 @@ class Case(NamedTuple):
     input: str
     outcome: str  # "raises X" or "warns X"
     trigger: Callable[[], object]
+
+
+def _copy_with_plain_http_client() -> None:
+    with openai.DefaultHttpxClient() as plain:
+        main_client().with_options(http_client=plain)
+
+
+def _callable_key_with_authorization_line() -> None:
+    with mock.patch.dict(os.environ, {"OPENAI_CUSTOM_HEADERS": "Authorization: Bearer sk-openai"}):
+        main_client().with_options(api_key=lambda: KEY)
 
 
 def _prefix_not_last() -> None:
@@ -373,6 +386,18 @@ CASES: list[Case] = [
         "an OpenAI model name without `model=` / `--model`",
         "BatchInputError",
         lambda: _batch(BATCH_LINE % ("gpt-4o-mini", '{"role": "user", "content": "hi"}')),
+    ),
+    Case(
+        "client",
+        "`client.with_options(http_client=<plain httpx client>)`",
+        "UserWarning",
+        _copy_with_plain_http_client,
+    ),
+    Case(
+        "client",
+        "`with_options(api_key=<callable>)` while `OPENAI_CUSTOM_HEADERS` has an Authorization line",
+        "InvalidRequestError",
+        _callable_key_with_authorization_line,
     ),
 ]
 
