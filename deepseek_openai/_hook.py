@@ -19,6 +19,7 @@ import openai
 from ._compat import LegacyMode as LegacyMode
 from ._compat import MissingReasoning, Options
 from ._memory import ReasoningMemory
+from ._openai_env import foreign_key_error, openai_env_headers
 from ._rewrite import rewrite_body
 from ._sse import tap_response
 from ._thinking import thinks
@@ -155,6 +156,11 @@ class _Hooked:
         return self.hook_options.compat and request.method == "POST" and request.url.path.endswith("/chat/completions")
 
     def _build(self, request: Any, kwargs: Mapping[str, Any]) -> Any:
+        # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: drop what it took from there.
+        for name in openai_env_headers(request.headers):
+            if name == "authorization":
+                raise foreign_key_error()  # our key was displaced and cannot be recovered here
+            del request.headers[name]
         if self._remembers(request) and sent_without_thinking(kwargs):
             request.extensions[_BARE] = True  # its reply is remembered as having no reasoning
         return request

@@ -15,6 +15,7 @@ import openai
 import pytest
 
 from deepseek_openai import (
+    InvalidRequestError,
     acollect_stream,
     acomplete_prefix,
     afim,
@@ -26,6 +27,7 @@ from deepseek_openai import (
     complete_prefix,
     create_async_client,
     create_client,
+    create_http_client,
     fim,
     fim_stream,
     get_balance,
@@ -377,3 +379,28 @@ def test_hook_scrub_finds_what_a_raw_sdk_client_takes_from_openai_env(fake_deeps
     assert openai_env_headers(sent, {}) == []
     error = foreign_key_error()
     assert "OPENAI_CUSTOM_HEADERS" in error.fix and CANARY not in str(error)
+
+
+@pytest.mark.usefixtures("canaries")
+def test_a_framework_client_on_our_http_client_sends_nothing_from_openai_env(fake_deepseek: FakeDeepSeek) -> None:
+    # What langchain-openai and others do: their own openai.OpenAI (which reads OPENAI_*) over our HTTP client.
+    def framework_client() -> openai.OpenAI:
+        http = create_http_client()
+        return openai.OpenAI(api_key=fake_deepseek.api_key, base_url=fake_deepseek.base_url, http_client=http)
+
+    env = dict(OPENAI_VARS)
+    env["OPENAI_CUSTOM_HEADERS"] = f"X-Canary: {CANARY}\nOpenAI-Beta: {CANARY}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_CUSTOM_HEADERS", env["OPENAI_CUSTOM_HEADERS"])
+        with framework_client() as client:
+            client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    _assert_clean(fake_deepseek.requests, fake_deepseek.api_key)
+    # With an Authorization line (openai 2.34+ reads it), the OpenAI key would replace ours: refused, nothing sent.
+    with framework_client() as client:
+        if not _ADMIN:  # openai 1.x does not read OPENAI_CUSTOM_HEADERS: nothing to refuse
+            client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+            assert len(fake_deepseek.requests) == 2
+            return
+        with pytest.raises(InvalidRequestError, match="OPENAI_CUSTOM_HEADERS") as info:
+            client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    assert CANARY not in str(info.value) and len(fake_deepseek.requests) == 1
