@@ -70,6 +70,19 @@ def _callable_key_with_authorization_line() -> None:
         main_client().with_options(api_key=lambda: KEY)
 
 
+def _framework_client_with_openai_authorization() -> None:
+    # A framework's own openai.OpenAI over our HTTP client, whose Authorization came from OPENAI_* (2.34+ does this).
+    with mock.patch.dict(os.environ, {"OPENAI_ADMIN_KEY": "sk-openai-admin"}):
+        client = openai.OpenAI(
+            api_key=KEY,
+            base_url=OFFLINE,
+            max_retries=0,
+            http_client=ds.create_http_client(),
+            default_headers={"Authorization": "Bearer sk-openai-admin"},
+        )
+        client.chat.completions.create(model="deepseek-flash", messages=[USER])  # type: ignore[list-item]
+
+
 def _prefix_not_last() -> None:
     ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
 
@@ -398,6 +411,12 @@ CASES: list[Case] = [
         "`with_options(api_key=<callable>)` while `OPENAI_CUSTOM_HEADERS` has an Authorization line",
         "InvalidRequestError",
         _callable_key_with_authorization_line,
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` whose `Authorization` came from `OPENAI_*`",
+        "InvalidRequestError",
+        _framework_client_with_openai_authorization,
     ),
 ]
 
