@@ -13,6 +13,7 @@ from typing import Any
 
 from .._models import EFFORT_LEVELS, FIM_MAX_TOKENS, MAX_TOOLS, MODELS
 from ._script import ApiError
+from ._vision import check_images
 
 __all__ = ["check_auth", "check_chat", "check_fim", "effort_of", "parse_error", "thinking_on"]
 
@@ -131,7 +132,7 @@ def check_chat(body: Any, beta: bool) -> ApiError | None:
     if failure is not None:
         return failure
     messages = body["messages"]
-    failure = _check_messages_shape(messages)
+    failure = _check_messages_shape(messages) or check_images(messages, body["model"])
     if failure is not None:
         return failure
     effort = body.get("reasoning_effort")

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._checks import check_auth, check_chat, check_fim, parse_error
+from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
 from ._script import ApiError, Reply, Script, ScriptedError, ToolCall, UsageLayout, error_for_status
@@ -34,7 +35,7 @@ _ROUTES = {
 }
 
 
-class FakeDeepSeek:
+class FakeDeepSeek(NewApiScripts):
     """An offline DeepSeek on ``127.0.0.1`` over real HTTP/1.1, for tests; a context manager.
 
     It answers like the real service (DeepSeek's reply shapes, statuses and error bodies), records every
@@ -260,6 +261,7 @@ class FakeDeepSeek:
         """Forget queued replies and errors, recorded requests and the cache."""
         self._script.clear()
         self._cache.clear()
+        self._new_apis().clear()
         with self._lock:
             self._requests.clear()
 
@@ -288,6 +290,9 @@ class FakeDeepSeek:
         headers = Headers(handler.headers.items())
         with self._lock:
             self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query))
+        extra = new_route(handler.command, path)  # /responses, /files, /v1/tools/*: see _newroutes
+        if extra is not None:
+            return serve_new(self, handler, extra, path, raw, body, bad_json)
         beta = path == "/beta" or path.startswith("/beta/")
         route = path[len("/beta") :] if beta else path.removeprefix("/v1")  # /v1 is an alias of / (§1)
         kind = _ROUTES.get((handler.command, route.rstrip("/") or "/"))

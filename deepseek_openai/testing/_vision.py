@@ -1,0 +1,66 @@
+"""Image input as the double checks it: chat ``image_url`` parts and Responses ``input_image`` parts.
+
+Images go to models whose ``input_modalities`` include ``"image"`` (``deepseek-flash``) and only in user messages;
+a URL is ``https`` (at most 8,192 characters) or a ``data:`` URL of JPEG, PNG, GIF or WebP (guides/vision).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .._models import IMAGE_LIMITS, MODELS
+from ._script import ApiError
+
+__all__ = ["IMAGE_MEDIA_TYPES", "check_images", "image_urls"]
+
+IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+def image_urls(content: Any) -> list[str]:
+    """Return the URL of every image part of a message ``content`` (``""`` for a part without one, e.g. a file id)."""
+    urls: list[str] = []
+    for part in content if isinstance(content, list) else ():
+        if not isinstance(part, Mapping) or part.get("type") not in ("image_url", "input_image"):
+            continue
+        ref = part.get("image_url")
+        url = ref.get("url") if isinstance(ref, Mapping) else ref
+        urls.append(url if isinstance(url, str) else "")
+    return urls
+
+
+def _check_url(url: str) -> ApiError | None:
+    if url.startswith("data:"):
+        head, _, data = url[5:].partition(",")
+        media_type = head.split(";", 1)[0].lower()
+        if media_type not in IMAGE_MEDIA_TYPES:
+            return ApiError.from_rule("image_type")
+        try:
+            size = len(base64.b64decode(data, validate=True)) if head.endswith(";base64") else len(data)
+        except (binascii.Error, ValueError):
+            return ApiError.from_rule("image_url")
+        limit = IMAGE_LIMITS["inline_bytes"]
+        return ApiError.from_rule("image_size", limit=limit) if size > limit else None
+    if url and (not url.startswith("https://") or len(url) > IMAGE_LIMITS["url_chars"]):
+        return ApiError.from_rule("image_url")
+    return None
+
+
+def check_images(messages: Iterable[Mapping[str, Any]], model: str) -> ApiError | None:
+    """Return DeepSeek's refusal of the images in ``messages`` sent to ``model``, or ``None``."""
+    for message in messages:
+        urls = image_urls(message.get("content"))
+        if not urls:
+            continue
+        if message.get("role", "user") != "user":
+            return ApiError.from_rule("image_role")
+        if not MODELS[model].vision:
+            # Images to deepseek-v4-pro are refused with 400 (guides/vision; /models input_modalities ["text"]).
+            return ApiError.from_rule("image_model", model=model)
+        for url in urls:
+            failure = _check_url(url)
+            if failure is not None:
+                return failure
+    return None
