@@ -99,7 +99,7 @@ class FileStore:
             return {"object": "list", "data": [dict(r) for r in self._files.values()], "has_more": False}
 
     def get(self, file_id: str) -> dict[str, Any] | None:
-        """The file object, or ``None``."""
+        """Return the file object, or ``None`` for an unknown id."""
         with self._lock:
             record = self._files.get(file_id)
         return dict(record) if record is not None else None
@@ -118,5 +118,5 @@ class FileStore:
 
 
 def not_found(file_id: str) -> ApiError:
-    """The 404 for an unknown file id."""
+    """Return the 404 for an unknown file id."""
     return ApiError(404, f"No such file: {file_id}")

@@ -6,17 +6,14 @@ a URL is ``https`` (at most 8,192 characters) or a ``data:`` URL of JPEG, PNG, G
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._models import IMAGE_LIMITS, MODELS
+from .._vision import image_problem
 from ._script import ApiError
 
-__all__ = ["IMAGE_MEDIA_TYPES", "check_images", "image_urls"]
-
-IMAGE_MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+__all__ = ["check_images", "image_urls"]
 
 
 def image_urls(content: Any) -> list[str]:
@@ -31,23 +28,6 @@ def image_urls(content: Any) -> list[str]:
     return urls
 
 
-def _check_url(url: str) -> ApiError | None:
-    if url.startswith("data:"):
-        head, _, data = url[5:].partition(",")
-        media_type = head.split(";", 1)[0].lower()
-        if media_type not in IMAGE_MEDIA_TYPES:
-            return ApiError.from_rule("image_type")
-        try:
-            size = len(base64.b64decode(data, validate=True)) if head.endswith(";base64") else len(data)
-        except (binascii.Error, ValueError):
-            return ApiError.from_rule("image_url")
-        limit = IMAGE_LIMITS["inline_bytes"]
-        return ApiError.from_rule("image_size", limit=limit) if size > limit else None
-    if url and (not url.startswith("https://") or len(url) > IMAGE_LIMITS["url_chars"]):
-        return ApiError.from_rule("image_url")
-    return None
-
-
 def check_images(messages: Iterable[Mapping[str, Any]], model: str) -> ApiError | None:
     """Return DeepSeek's refusal of the images in ``messages`` sent to ``model``, or ``None``."""
     for message in messages:
@@ -59,8 +39,8 @@ def check_images(messages: Iterable[Mapping[str, Any]], model: str) -> ApiError 
         if not MODELS[model].vision:
             # Images to deepseek-v4-pro are refused with 400 (guides/vision; /models input_modalities ["text"]).
             return ApiError.from_rule("image_model", model=model)
-        for url in urls:
-            failure = _check_url(url)
-            if failure is not None:
-                return failure
+        for url in filter(None, urls):  # "" is a part by file_id
+            problem = image_problem(url)
+            if problem is not None:
+                return ApiError.from_rule(problem[0], limit=IMAGE_LIMITS["inline_bytes"])
     return None

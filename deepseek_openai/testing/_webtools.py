@@ -39,7 +39,7 @@ def check_fetch(body: Any) -> ApiError | None:
 
 
 def search_body(body: Mapping[str, Any], scripted: list[Mapping[str, Any]] | None) -> dict[str, Any]:
-    """The answer to an accepted search: the scripted results, else the default ones."""
+    """Return the answer to an accepted search: the scripted results, else the default ones."""
     if scripted is not None:
         return {"results": [dict(r) for r in scripted]}
     query = body["query"]
@@ -59,7 +59,7 @@ def search_body(body: Mapping[str, Any], scripted: list[Mapping[str, Any]] | Non
 
 
 def fetch_body(body: Mapping[str, Any], scripted: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The answer to an accepted fetch: the scripted page, else a page naming the URL."""
+    """Return the answer to an accepted fetch: the scripted page, else a page naming the URL."""
     if scripted is not None:
         return dict(scripted)
     url = body["url"]
