@@ -145,6 +145,8 @@ class _Chunks:
         self.head: dict[str, Any] = {"object": "chat.completion.chunk", "id": None, "model": None}
 
     def chunk(self, event: Any) -> dict[str, Any] | None:
+        if field(event, "type") is None and field(event, "event") is not None:
+            event = field(event, "data")  # openai 1.x's generic Stream wraps named events as {"data", "event"}
         kind = field(event, "type")
         if kind == "response.created":
             response = field(event, "response")

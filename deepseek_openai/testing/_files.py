@@ -10,6 +10,7 @@ import email.parser
 import email.policy
 import hashlib
 import threading
+import urllib.parse
 from typing import Any
 
 from .._models import FILE_LIMITS
@@ -93,10 +94,16 @@ class FileStore:
             self.data[file_id] = data
         return dict(record)
 
-    def listing(self) -> dict[str, Any]:
-        """``GET /files``."""
+    def listing(self, query: str = "") -> dict[str, Any]:
+        """``GET /files``, honouring the ``after`` cursor and ``limit`` (the SDK pages with them)."""
+        params = dict(urllib.parse.parse_qsl(query))
         with self._lock:
-            return {"object": "list", "data": [dict(r) for r in self._files.values()], "has_more": False}
+            records = [dict(r) for r in self._files.values()]
+        ids = [r["id"] for r in records]
+        start = ids.index(params["after"]) + 1 if params.get("after") in ids else 0
+        limit = int(params["limit"]) if params.get("limit", "").isdigit() else 10_000
+        page = records[start : start + limit]
+        return {"object": "list", "data": page, "has_more": start + limit < len(records)}
 
     def get(self, file_id: str) -> dict[str, Any] | None:
         """Return the file object, or ``None`` for an unknown id."""

@@ -126,7 +126,7 @@ def serve_new(
     match = _FILE.fullmatch(path.removeprefix("/v1"))
     file_id = match.group(1) if match else ""
     if route == "list":
-        return _reply(handler, 200, state.files.listing())
+        return _reply(handler, 200, state.files.listing(handler.path.partition("?")[2]))
     if route in ("retrieve", "delete"):
         record = state.files.get(file_id) if route == "retrieve" else state.files.delete(file_id)
         return _reply(handler, 200, record) if record else fake._error(handler, not_found(file_id))
