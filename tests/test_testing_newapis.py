@@ -201,11 +201,13 @@ def test_chat_image_rules(fake_deepseek: FakeDeepSeek) -> None:
     http = {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://example.com/a.png"}}]}
     with pytest.raises(openai.BadRequestError, match="Invalid image url"):
         chat_with(client, "deepseek-flash", [http])
-    gif_as_bmp = {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/bmp;base64,AA=="}}]}
+    bmp = {"type": "image_url", "image_url": {"url": "data:image/bmp;base64,AA=="}}
     with pytest.raises(openai.BadRequestError, match="Unsupported image format"):
-        chat_with(client, "deepseek-flash", [gif_as_bmp])
-    by_file = {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}
-    assert chat_with(client, "deepseek-flash", [by_file]).choices[0].finish_reason == "stop"
+        chat_with(client, "deepseek-flash", [{"role": "user", "content": [bmp]}])
+    https = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+    assert (
+        chat_with(client, "deepseek-flash", [{"role": "user", "content": [https]}]).choices[0].finish_reason == "stop"
+    )
 
 
 # -- /v1/tools ----------------------------------------------------------------------------------------------------
