@@ -134,7 +134,10 @@ def response_turn(x: Any) -> list[dict[str, Any]]:
         return items
     output = field(x, "output")
     if output is None:
-        raise TypeError(f"response_turn() takes a Response or a collected Responses stream, not {type(x).__name__}")
+        raise TypeError(
+            f"response_turn() takes a Response or a collected Responses stream, not {type(x).__name__}. Fix: pass "
+            "what client.responses.create() or collect_response_stream() returned; for chat use assistant_turn()."
+        )
     return [_input_item(item) for item in output]
 
 
@@ -182,9 +185,9 @@ class _Chunks:
         if field(event, "type") == "error" or field(response, "status") == "failed":
             error = field(response, "error") or event
             # A failed response is an error, not an answer: the partial output stays on the interruption.
+            # No fix of its own: it is always the __cause__ of a StreamInterruptedError, which carries the fix.
             raise ResponseFailedError(
-                f"DeepSeek reported the response failed: {field(error, 'message') or 'no message'}.",
-                fix="retry the request; what arrived before the failure is on the error's .partial.",
+                f"DeepSeek reported the response failed ({field(error, 'message') or 'no message'})"
             )
         finish = response_finish(response) or ("stop", "")
         return {

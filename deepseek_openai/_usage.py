@@ -270,5 +270,5 @@ def cost(usage: Any, model: str | None = None, *, at: datetime | float | None = 
 
         return tool_cost(usage, currency=currency)
     if model is None:
-        raise TypeError("cost() needs the model id for token usage, e.g. cost(reply, 'deepseek-flash')")
+        raise TypeError("cost() needs the model id to price tokens. Fix: pass it, e.g. cost(reply, 'deepseek-flash').")
     return cost_breakdown(usage, model, at=at, currency=currency).total
