@@ -72,6 +72,7 @@ if TYPE_CHECKING:
     from ._vision import image_part
     from ._webtools import (
         FetchedPage,
+        SearchOptions,
         SearchResult,
         SearchResults,
         afetch_url,
@@ -149,6 +150,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._vision": ("image_part",),
     "._webtools": (
         "FetchedPage",
+        "SearchOptions",
         "SearchResult",
         "SearchResults",
         "afetch_url",
@@ -213,6 +215,7 @@ __all__ = [
     "Rates",
     "ResponseFailedError",
     "Rule",
+    "SearchOptions",
     "SearchResult",
     "SearchResults",
     "Settings",

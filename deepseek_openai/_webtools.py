@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
 from ._access import field
@@ -20,9 +20,11 @@ from ._rules import RULES
 
 if TYPE_CHECKING:
     import openai
+    from typing_extensions import Unpack
 
 __all__ = [
     "FetchedPage",
+    "SearchOptions",
     "SearchResult",
     "SearchResults",
     "afetch_url",
@@ -132,14 +134,23 @@ def tools_url(client: Any, tool: str) -> str:
     return f"{base}/v1/tools/{tool}"
 
 
-def _search_body(
-    query: str, count: int, need_content: bool | None, ori_question: str | None, where: str | None
-) -> dict[str, Any]:
-    _refuse(search_problem(query, count))
-    body: dict[str, Any] = {"query": query, "count": count}
-    optional = {"need_content": need_content, "ori_question": ori_question, "localization": where}
-    body.update({k: v for k, v in optional.items() if v is not None})
-    return body
+class SearchOptions(TypedDict, total=False):
+    """Optional keywords of :func:`web_search` and :func:`aweb_search`."""
+
+    count: int
+    """How many results, 1 to 50 (default 10)."""
+    need_content: bool
+    """Also return each page's text (``SearchResult.content``)."""
+    ori_question: str
+    """The user's original question, to help ranking."""
+    localization: str
+    """An IP address to localise results for."""
+
+
+def _search_body(query: str, options: SearchOptions) -> dict[str, Any]:
+    body: dict[str, Any] = {"query": query, "count": 10, **options}
+    _refuse(search_problem(query, body["count"]))
+    return {k: v for k, v in body.items() if v is not None}
 
 
 def _results(query: str, data: Any) -> SearchResults:
@@ -163,24 +174,14 @@ def _page(url: str, data: Any) -> FetchedPage:
     return FetchedPage(url, str(field(data, "title") or ""), str(field(data, "content") or ""))
 
 
-def web_search(
-    client: openai.OpenAI,
-    query: str,
-    *,
-    count: int = 10,
-    need_content: bool | None = None,
-    ori_question: str | None = None,
-    localization: str | None = None,
-) -> SearchResults:
+def web_search(client: openai.OpenAI, query: str, **options: Unpack[SearchOptions]) -> SearchResults:
     """Search the web with DeepSeek's Search tool (``POST /v1/tools/search``).
 
     Args:
         client: a client from ``create_client()`` (main, ``/v1`` or ``/beta`` base: the URL is computed).
         query: 1 to 128 characters; operators ``site:``, ``-site:``, ``"..."``, ``lang:``, ``after:``, ``before:``.
-        count: how many results, 1 to 50.
-        need_content: also return each page's text (``SearchResult.content``).
-        ori_question: the user's original question, to help ranking.
-        localization: an IP address to localise results for.
+        **options: ``count`` (1 to 50, default 10), ``need_content`` (each page's text too), ``ori_question`` (the
+            user's original question, to help ranking), ``localization`` (an IP address); see :class:`SearchOptions`.
 
     Returns:
         :class:`SearchResults`; ``cost(results)`` prices the call.
@@ -189,24 +190,14 @@ def web_search(
         InvalidRequestError: a bad query or count, before anything is sent.
         openai.APIStatusError: DeepSeek refused the call (``explain(err)`` says why).
     """
-    body = _search_body(query, count, need_content, ori_question, localization)
-    data = client.post(tools_url(client, "search"), body=body, cast_to=object)
-    return _results(query, data)
+    body = _search_body(query, options)
+    return _results(query, client.post(tools_url(client, "search"), body=body, cast_to=object))
 
 
-async def aweb_search(
-    client: openai.AsyncOpenAI,
-    query: str,
-    *,
-    count: int = 10,
-    need_content: bool | None = None,
-    ori_question: str | None = None,
-    localization: str | None = None,
-) -> SearchResults:
+async def aweb_search(client: openai.AsyncOpenAI, query: str, **options: Unpack[SearchOptions]) -> SearchResults:
     """Async twin of :func:`web_search` (same arguments, result and errors)."""
-    body = _search_body(query, count, need_content, ori_question, localization)
-    data = await client.post(tools_url(client, "search"), body=body, cast_to=object)
-    return _results(query, data)
+    body = _search_body(query, options)
+    return _results(query, await client.post(tools_url(client, "search"), body=body, cast_to=object))
 
 
 def fetch_url(client: openai.OpenAI, url: str) -> FetchedPage:

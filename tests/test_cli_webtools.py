@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from deepseek_openai.cli import main
 from deepseek_openai.testing import FakeDeepSeek
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
+from tests.test_cli import run
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDeepSeek]:
-    with FakeDeepSeek() as ds:
-        monkeypatch.setenv("DEEPSEEK_API_KEY", ds.api_key)
-        monkeypatch.setenv("DEEPSEEK_BASE_URL", ds.base_url)
-        yield ds
+def fake(fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch) -> FakeDeepSeek:
+    """The double, found by the CLI through DEEPSEEK_API_KEY / DEEPSEEK_BASE_URL."""
+    monkeypatch.setenv("DEEPSEEK_API_KEY", fake_deepseek.api_key)
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", fake_deepseek.base_url)
+    return fake_deepseek
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8
 
 
 @pytest.mark.parametrize("command", ["search", "fetch"])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._common import Context
+
+if TYPE_CHECKING:
+    from deepseek_openai._webtools import SearchOptions
 
 __all__ = ["run_fetch", "run_search"]
 
@@ -23,7 +26,10 @@ def run_search(ctx: Context) -> int:
     from deepseek_openai import web_search
 
     args = ctx.args
-    found = web_search(ctx.client(), args.query, count=args.count, need_content=args.content or None)
+    options: SearchOptions = {"count": args.count}
+    if args.content:
+        options["need_content"] = True
+    found = web_search(ctx.client(), args.query, **options)
     for number, hit in enumerate(found, 1):
         ctx.out(f"{number}. {hit.title}\n   {hit.url}\n   {hit.summary}")
         if hit.content:
