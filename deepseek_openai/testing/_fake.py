@@ -203,7 +203,10 @@ class FakeDeepSeek(NewApiScripts):
         json_blank: bool = False,
         hold_after: int | None = None,
     ) -> None:
-        """Queue the reply to the next valid chat or FIM request (invalid ones are refused and leave it queued).
+        """Queue the reply to the next valid chat, FIM or ``/responses`` request (invalid ones leave it queued).
+
+        For ``/responses``, ``finish_reason`` ``"length"`` / ``"content_filter"`` give status ``incomplete``, and
+        ``"insufficient_system_resource"`` / ``"aborted"`` give ``failed`` (a ``response.failed`` event when streamed).
 
         Args:
             content: the exact text (chat ``content`` or FIM ``text``); ``None`` keeps the default (an echo, or a
@@ -241,7 +244,9 @@ class FakeDeepSeek(NewApiScripts):
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Queue ``times`` error answers for the next chat or FIM requests (served right after the key check).
+        """Queue ``times`` error answers for the next chat, FIM, ``/responses``, file upload or search/fetch requests.
+
+        They are served right after the key check.
 
         Args:
             status: the HTTP status, e.g. 429, 500 or 503 (which the SDK retries).

@@ -53,6 +53,7 @@ class FileStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._files: dict[str, dict[str, Any]] = {}
+        self._uploads = 0
         self.data: dict[str, bytes] = {}
         """The bytes of each file by id, for tests to compare (the API itself never gives them back)."""
 
@@ -77,7 +78,8 @@ class FileStore:
                 return ApiError.from_rule("file_expiry")
             expires_at = created + int(seconds)
         with self._lock:
-            digest = hashlib.sha256(f"{len(self._files)}:{filename}:{len(data)}".encode()).hexdigest()[:24]
+            self._uploads += 1  # a counter, not len(): ids must stay unique after deletions
+            digest = hashlib.sha256(f"{self._uploads}:{filename}:{len(data)}".encode()).hexdigest()[:24]
             file_id = f"file-api-{digest}"
             record = {
                 "id": file_id,
