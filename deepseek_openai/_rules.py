@@ -226,6 +226,14 @@ RULES: Mapping[str, Rule] = _table(
         note="[!] range documented, wording not",
     ),
     Rule(
+        "file_not_found",
+        404,
+        "No such file: {file_id}",
+        "check the id: client.files.list() shows the files you have; deleted and expired files are gone.",
+        f"{DOCS}/api/upload-file",
+        note="[!] wording not documented",
+    ),
+    Rule(
         "file_content",
         404,
         "File content download is not supported",

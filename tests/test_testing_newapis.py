@@ -13,7 +13,7 @@ from typing import Any
 import openai
 import pytest
 
-from deepseek_openai import FILE_LIMITS, image_part
+from deepseek_openai import FILE_LIMITS, explain, image_part
 from deepseek_openai.testing import FakeDeepSeek
 from deepseek_openai.testing import _files as files_module
 
@@ -156,8 +156,9 @@ def test_files_upload_list_retrieve_delete(fake_deepseek: FakeDeepSeek) -> None:
     assert [f.id for f in client.files.list()] == [uploaded.id]
     assert client.files.retrieve(uploaded.id).filename == "cat.png"
     assert client.files.delete(uploaded.id).deleted is True
-    with pytest.raises(openai.NotFoundError):
+    with pytest.raises(openai.NotFoundError) as caught:
         client.files.retrieve(uploaded.id)
+    assert "client.files.list() shows the files you have" in explain(caught.value)
 
 
 def test_files_purposes_expiry_and_size(fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch) -> None:

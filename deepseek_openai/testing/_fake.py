@@ -47,7 +47,9 @@ class FakeDeepSeek(NewApiScripts):
       arguments fill each *required* property by type: string → the last user text (or ``"example"``),
       number/integer → ``1``, boolean → ``true``, enum → its first value, array → ``[]``, object → ``{}``;
     - chat ending in tool results: ``"Echo: <last user text> (tools said: <a>; <b>)"``, so a tool loop ends;
-    - FIM: a fixed line of code.
+    - FIM: a fixed line of code;
+    - ``/responses``, ``/files``, ``/v1/tools/search`` and ``/v1/tools/fetch``: see ``_newroutes`` (scripted with
+      :meth:`add_reply`, :meth:`add_search_results` and :meth:`add_fetched_page`; uploads are in :attr:`files`).
 
     Args:
         api_key: the only key accepted (``Authorization: Bearer <key>``); anything else gets DeepSeek's 401.

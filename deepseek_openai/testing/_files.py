@@ -128,4 +128,4 @@ class FileStore:
 
 def not_found(file_id: str) -> ApiError:
     """Return the 404 for an unknown file id."""
-    return ApiError(404, f"No such file: {file_id}")
+    return ApiError.from_rule("file_not_found", file_id=file_id)
