@@ -18,10 +18,6 @@ from ._rules import RULES
 __all__ = ["afim", "afim_stream", "fim", "fim_stream"]
 
 
-def _refuse(rule_id: str, message: str) -> InvalidRequestError:
-    return InvalidRequestError(message, fix=RULES[rule_id].fix, rule=rule_id)
-
-
 def _fim_kwargs(
     client: openai.OpenAI | openai.AsyncOpenAI,
     prompt: str,
@@ -33,17 +29,19 @@ def _fim_kwargs(
 ) -> dict[str, Any]:
     base = str(client.base_url).rstrip("/")
     if not base.endswith("/beta"):
-        # FIM exists only at /beta/completions (guides/fim_completion).
-        raise _refuse("fim_not_beta", f"FIM needs a beta client, but this client's base URL is {base}.")
+        # FIM is documented at /beta/completions only (guides/fim_completion); the main base's answer is not: warn.
+        RULES["fim_not_beta"].enforce(f"FIM is documented on a beta client only; this client's base URL is {base}.")
     info = MODELS.get(model)
     if info is not None and not info.fim:
         raise InvalidRequestError(
             f"Model {model!r} does not offer FIM completion.",
             fix=f"use model={DEEPSEEK_FLASH!r}.",
         )
-    if max_tokens is not None and (isinstance(max_tokens, bool) or not 1 <= max_tokens <= FIM_MAX_TOKENS):
+    if max_tokens is not None and (
+        isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 1 <= max_tokens <= FIM_MAX_TOKENS
+    ):
         # FIM completions are capped at 4K tokens (guides/fim_completion).
-        raise _refuse("fim_max_tokens", f"max_tokens={max_tokens!r} is outside 1..{FIM_MAX_TOKENS} for FIM.")
+        RULES["fim_max_tokens"].enforce(f"max_tokens={max_tokens!r} is outside 1..{FIM_MAX_TOKENS} for FIM.")
     if "stream" in create_kwargs:
         raise InvalidRequestError(
             "stream= is not an argument of fim()/afim().",
@@ -55,7 +53,7 @@ def _fim_kwargs(
         toggle = extra.get("thinking")
         thinks = isinstance(toggle, Mapping) and toggle.get("type") != "disabled"
         if thinks or extra.get("reasoning_effort") not in (None, "none"):
-            raise _refuse("fim_thinking", "FIM completion cannot run in thinking mode.")
+            RULES["fim_thinking"].enforce("FIM completion is documented for non-thinking mode only.")
     kwargs: dict[str, Any] = {"model": model, "prompt": prompt, **create_kwargs}
     if suffix is not None:
         kwargs["suffix"] = suffix
@@ -99,8 +97,9 @@ def fim(
         for ``finish_reason``, logprobs or usage.
 
     Raises:
-        InvalidRequestError: not a beta client, ``max_tokens`` above 4096, thinking switched on in
-            ``extra_body``, a model without FIM, or ``stream=`` given; all before anything is sent.
+        InvalidRequestError: ``max_tokens`` above 4096, a model without FIM, or ``stream=`` given; all before
+            anything is sent. A client not on the beta base, or thinking switched on in ``extra_body``, gets a
+            ``UserWarning`` instead (DeepSeek documents neither as refused) and the request is sent.
         openai.APIError: DeepSeek or the network failed; see :func:`explain`.
     """
     kwargs = _fim_kwargs(client, prompt, suffix, model, max_tokens, stop, create_kwargs)

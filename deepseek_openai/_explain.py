@@ -1,4 +1,8 @@
-"""``explain``: turn an SDK error, one of our errors or a finish reason into DeepSeek's cause and the fix."""
+"""``explain``: turn an SDK error, one of our errors or a finish reason into DeepSeek's cause and the fix.
+
+Status errors are matched against the rows of ``RULES`` only (each row's ``message`` and older wordings in
+``also``; its ``cause`` and ``fix`` are what is said): teaching ``explain`` a new refusal is adding a row there.
+"""
 
 from __future__ import annotations
 
@@ -52,15 +56,29 @@ def _scrub(text: str) -> str:
     return _KEY.sub(lambda m: redact(m.group(0)), text)
 
 
+def _wording_regex(wording: str) -> str:
+    # serde's "expected one of ..." tail lists variants that change over time; match up to it. Each ``{field}``
+    # becomes a named group; one at the very end takes a whole word (a lazy group there would match nothing).
+    parts = re.split(r"\{([a-z_]+)\}", wording.split("`, expected one of", 1)[0])
+    regex = ""
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            regex += re.escape(part)
+        else:
+            regex += rf"(?P<{part}>[\w*-]+)" if i == len(parts) - 2 and not parts[-1] else f"(?P<{part}>.*?)"
+    return regex
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> tuple[tuple[re.Pattern[str], Rule], ...]:
+    # One pattern per wording of each row of RULES (its message, then older ones in ``also``), so explain() can
+    # also quote a field such as the message index of a passback refusal.
     out = []
     for r in RULES.values():
-        if r.status is None or r.id in ("fim_not_beta", "server_error", "overloaded", "rate_limit", "balance"):
-            continue  # status-only rows: their message is just the status title
-        # serde's "expected one of ..." tail lists variants that change over time; match up to it.
-        parts = re.split(r"\{[a-z_]+\}", r.message.split("`, expected", 1)[0])
-        out.append((re.compile(".*?".join(re.escape(p) for p in parts), re.IGNORECASE), r))
+        if r.status is None or r.message.casefold() == _TITLES.get(r.status, "").casefold():
+            continue  # accepted requests, and status-only rows whose message is just the status title
+        for wording in (r.message, *r.also):
+            out.append((re.compile(_wording_regex(wording), re.IGNORECASE), r))
     return tuple(out)
 
 
@@ -71,6 +89,12 @@ def _body_message(err: openai.APIError) -> str:
         msg = inner.get("message") if isinstance(inner, Mapping) else None
         if isinstance(msg, str):
             return msg
+        # The 2024 shape {"detail": "..."} (FastAPI-style; a list of {"msg": ...} when it is a validation error).
+        detail = body.get("detail")
+        if isinstance(detail, str):
+            return detail
+        if isinstance(detail, list):
+            return "; ".join(str(d.get("msg", d)) if isinstance(d, Mapping) else str(d) for d in detail)
     if isinstance(body, str):
         return body
     return ""
@@ -91,34 +115,37 @@ def _request_path(err: openai.APIError) -> str:
         return ""
 
 
-def _match(status: int, message: str, err: openai.APIStatusError) -> Rule | None:
+def _match(status: int, message: str, err: openai.APIStatusError) -> tuple[Rule | None, Mapping[str, str]]:
     if (
         status == 404
         and _request_path(err).endswith("/completions")
         and not _request_path(err).endswith(("/beta/completions", "/chat/completions"))
     ):
-        return RULES["fim_not_beta"]
+        return RULES["fim_not_beta"], {}
     for pattern, r in _patterns():
-        if pattern.search(message):
+        found = pattern.search(message)
+        if found:
             if r.id == "unknown_model":
                 model = _request_json(err).get("model")
                 info = MODELS.get(model) if isinstance(model, str) else None
                 if info is not None and info.status == "retired":
-                    return RULES["retired_model"]
-            return r
+                    return RULES["retired_model"], {}
+            return r, found.groupdict()
     rule_id = _BY_STATUS.get(status)
-    return RULES[rule_id] if rule_id else None
+    return (RULES[rule_id] if rule_id else None), {}
 
 
 def _explain_status(err: openai.APIStatusError) -> str:
     status = err.status_code
     message = _body_message(err).strip()
     title = _TITLES.get(status, "")
-    r = _match(status, message, err)
+    r, fields = _match(status, message, err)
     said = f": {message.rstrip('.')}" if message and message.casefold() != title.casefold() else ""
     cause = f"DeepSeek answered {status} {title}{said}." if title else f"DeepSeek answered HTTP {status}{said}."
     if r is not None:
-        fix = r.fix
+        cause += f" {r.cause}" if r.cause else ""
+        index = fields.get("index", "").strip()
+        fix = f"messages[{index}] is the turn to fix: {r.fix}" if index.isdigit() else r.fix
         if r.id == "rate_limit":
             model = _request_json(err).get("model")
             info = MODELS.get(model) if isinstance(model, str) else None

@@ -60,8 +60,7 @@ def _field(obj: Any, name: str) -> Any:
 
 
 def _mentions_json(message: Any) -> bool:
-    if _field(message, "role") not in ("system", "user"):
-        return False
+    # Any role counts: DeepSeek's 400 says "the prompt", and which roles it reads is not documented.
     content = _field(message, "content")
     parts = [content] if isinstance(content, str) else [_field(p, "text") for p in content or ()]
     return any(isinstance(p, str) and "json" in p.casefold() for p in parts)
@@ -101,11 +100,10 @@ def _json_kwargs(
         _check_format(extra.get("response_format"))
     if not any(_mentions_json(m) for m in messages):
         # JSON Output needs the word "json" in the prompt, or the model may emit only whitespace (guides/json_mode).
-        rule = RULES["json_word"]
         raise InvalidRequestError(
-            "No system or user message mentions JSON, which DeepSeek's JSON Output requires.",
-            fix=rule.fix,
-            rule=rule.id,
+            "No message mentions JSON, which DeepSeek's JSON Output requires (it answers 400 otherwise).",
+            fix="put the word 'json' in a system or user message, with an example of the JSON you want.",
+            rule="json_word",
         )
     return {"model": model, "messages": messages, "response_format": {"type": "json_object"}, **create_kwargs}
 

@@ -20,8 +20,9 @@ __all__ = [
 ]
 
 
-def _fail(rule_id: str, message: str) -> InvalidRequestError:
-    return InvalidRequestError(message, fix=RULES[rule_id].fix, rule=rule_id)
+def _apply(rule_id: str, message: str) -> None:
+    # Refuses only what DeepSeek is known to refuse (RULES evidence); warns about the rest and goes on.
+    RULES[rule_id].enforce(message)
 
 
 def _tool_call_dict(call: Any) -> dict[str, Any]:
@@ -46,6 +47,10 @@ def assistant_turn(x: Any) -> dict[str, Any]:
     Returns:
         ``{"role": "assistant", "content": ..., "reasoning_content"?: ..., "tool_calls"?: [...]}`` with tool calls
         in message form, present only when there are any.
+
+    Raises:
+        InvalidRequestError: ``x`` is a completion without choice 0, or not a completion or message at all (a
+            string, a number).
     """
     if hasattr(x, "reasoning_seen"):  # a StreamResult
         message: Any = {"content": x.content, "reasoning_content": reasoning_of(x), "tool_calls": x.tool_calls}
@@ -55,6 +60,13 @@ def assistant_turn(x: Any) -> dict[str, Any]:
             raise InvalidRequestError("The completion has no choice 0 with a message.", fix="pass a chat completion.")
     else:
         message = x
+    if isinstance(message, (str, bytes)) or not (isinstance(message, Mapping) or hasattr(message, "content")):
+        # A bare text (reply...message.content) would become an empty turn, and the text would be lost.
+        raise InvalidRequestError(
+            f"assistant_turn() takes a completion or message, not {type(x).__name__}.",
+            fix="pass the reply itself (assistant_turn(reply)); for text you wrote, append "
+            "{'role': 'assistant', 'content': text}.",
+        )
     turn: dict[str, Any] = {"role": "assistant", "content": field(message, "content")}
     reasoning = reasoning_of(message) if not hasattr(x, "reasoning_seen") else message["reasoning_content"]
     if reasoning is not None:
@@ -87,14 +99,15 @@ def _is_strict(tool: Any) -> bool:
 
 def _check_tools(tools: list[Any], thinking: bool, tool_choice: Any, beta: bool) -> None:
     if len(tools) > MAX_TOOLS:
-        raise _fail("too_many_tools", f"{len(tools)} tools were given; DeepSeek takes at most {MAX_TOOLS}.")
+        _apply("too_many_tools", f"{len(tools)} tools were given; DeepSeek takes at most {MAX_TOOLS}.")
     strict = [_is_strict(tool) for tool in tools]
     if any(strict) and (not beta or not all(strict)):
-        where = "some tools lack strict: true" if beta else "strict tools need the beta base URL"
-        raise _fail("strict_not_beta", f"Strict function calling: {where}.")
+        # The main base answered 200 to strict tools (§18 of the API digest): warn, as strict is enforced on beta only.
+        where = "some tools lack strict: true" if beta else "this client is not on the beta base URL"
+        _apply("strict_not_beta", f"Strict function calling: {where}, so DeepSeek may not enforce the schemas.")
     # Thinking mode cannot be forced to call a tool (guides/thinking_mode: "Disable thinking mode first").
     if thinking and (tool_choice == "required" or isinstance(tool_choice, Mapping)):
-        raise _fail("tool_choice_thinking", f"tool_choice={tool_choice!r} is refused while thinking is on.")
+        _apply("tool_choice_thinking", f"tool_choice={tool_choice!r} is refused while thinking is on.")
 
 
 def check_messages(
@@ -105,11 +118,14 @@ def check_messages(
     tool_choice: Any = None,
     beta: bool = False,
 ) -> None:
-    """Raise before the network when DeepSeek would refuse this chat request.
+    """Raise before the network when DeepSeek would refuse this chat request; warn where it only might.
 
     Checks, in DeepSeek's order: roles (``developer`` is not one), tool count, strict tools on the beta base,
     ``tool_choice`` while thinking, prefix completion, tool messages answering an earlier call, and — with tools
-    and thinking on — the ``reasoning_content`` passback on every earlier assistant turn.
+    and thinking on — the ``reasoning_content`` passback on every earlier assistant turn (``""`` counts as sent).
+    Only rules DeepSeek is known to refuse raise (``RULES[id].refuses``, from each row's ``evidence``); the others
+    (strict tools off the beta base, a prefix message that is not last) warn with a ``UserWarning`` and the request
+    is left as it is.
 
     Args:
         messages: the history, as dicts or SDK message objects.
@@ -119,28 +135,37 @@ def check_messages(
         beta: whether the client uses the beta base URL (``create_client(beta=True)``).
 
     Raises:
-        InvalidRequestError: with ``.rule`` the id in :data:`RULES` and ``.fix`` saying what to change.
+        InvalidRequestError: with ``.rule`` the id in :data:`RULES` and ``.fix`` saying what to change; also when
+            ``messages`` or ``tools`` is not a list of messages / tools.
     """
-    history = list(messages)
-    tool_list = list(tools or ())
+    history = _listed(messages, "messages", "a list of message dicts or SDK messages")
+    tool_list = _listed(tools or (), "tools", "a list of tool dicts")
     for index, message in enumerate(history):
         if field(message, "role") == "developer":
-            raise _fail("developer_role", f"messages[{index}] has role 'developer', which DeepSeek does not know.")
+            _apply("developer_role", f"messages[{index}] has role 'developer', which DeepSeek does not know.")
     _check_tools(tool_list, thinking, tool_choice, beta)
     prefixed = [i for i, m in enumerate(history) if field(m, "prefix")]
     if prefixed and not beta:
-        raise _fail("prefix_not_beta", f"messages[{prefixed[0]}] has prefix: true, but the client is not beta.")
+        _apply("prefix_not_beta", f"messages[{prefixed[0]}] has prefix: true, but the client is not beta.")
     if prefixed and (prefixed != [len(history) - 1] or field(history[-1], "role") != "assistant"):
-        raise _fail("prefix_not_last", f"messages[{prefixed[0]}] has prefix: true but is not the last assistant turn.")
+        _apply("prefix_not_last", f"messages[{prefixed[0]}] has prefix: true but is not the last assistant turn.")
     _check_tool_messages(history)
     if tool_list and thinking:
         # With tools, every earlier assistant turn must carry its reasoning_content (guides/thinking_mode).
         for index, message in enumerate(history[:-1] if prefixed else history):
             if field(message, "role") == "assistant" and reasoning_of(message) is None:
-                raise _fail(
-                    "passback",
-                    f"messages[{index}] (assistant) has no reasoning_content; {RULES['passback'].message}",
+                _apply(
+                    "passback", f"messages[{index}] (assistant) has no reasoning_content; {RULES['passback'].message}"
                 )
+
+
+def _listed(items: Any, name: str, what: str) -> list[Any]:
+    # A string or a single dict iterates into characters or keys: say what was meant instead of checking those.
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Iterable):
+        raise InvalidRequestError(
+            f"{name} must be {what}, not {type(items).__name__}.", fix=f"pass {name}=[...], one item per element."
+        )
+    return list(items)
 
 
 def _check_tool_messages(history: list[Any]) -> None:
@@ -153,11 +178,12 @@ def _check_tool_messages(history: list[Any]) -> None:
         elif role == "tool":
             call_id = field(message, "tool_call_id")
             if pending is None or call_id not in pending:
-                raise _fail(
+                _apply(
                     "tool_without_call",
                     f"messages[{index}] (tool) answers tool_call_id={call_id!r}, which no assistant turn "
                     "right before it called.",
                 )
+                return  # one report per history is enough (when the rule only warns)
         else:
             pending = None
 
@@ -167,9 +193,14 @@ def _prefix_request(
 ) -> tuple[str, dict[str, Any]]:
     if not str(client.base_url).rstrip("/").endswith("/beta"):
         where = f"this client uses {client.base_url}"
-        raise _fail("prefix_not_beta", f"Prefix completion needs the beta base URL; {where}.")
+        _apply("prefix_not_beta", f"Prefix completion needs the beta base URL; {where}.")
     if kwargs.get("stream"):
         raise InvalidRequestError("complete_prefix() does not stream.", fix="leave stream out.")
+    if not isinstance(prefix, (str, Mapping)):
+        raise InvalidRequestError(
+            f"prefix must be a string or a prefix_message(...), not {type(prefix).__name__}.",
+            fix="pass the start of the answer as a string, e.g. '```python\\n'.",
+        )
     last = prefix_message(prefix) if isinstance(prefix, str) else {**prefix, "prefix": True}
     history = [*messages, last]
     check_messages(
@@ -177,7 +208,7 @@ def _prefix_request(
         tools=kwargs.get("tools"),
         thinking=thinking_requested(kwargs),
         tool_choice=kwargs.get("tool_choice"),
-        beta=True,
+        beta=True,  # the base URL was checked above
     )
     if stop is not None:
         kwargs["stop"] = stop
@@ -207,8 +238,8 @@ def complete_prefix(
         The whole answer: ``prefix`` followed by the model's continuation (DeepSeek returns only the latter).
 
     Raises:
-        InvalidRequestError: the client is not on the beta base, ``stream`` was asked for, or
-            :func:`check_messages` refuses the request.
+        InvalidRequestError: the client is not on the beta base, ``stream`` was asked for, the prefix is not text,
+            or :func:`check_messages` refuses the request.
     """
     start, request = _prefix_request(client, messages, prefix, stop, create_kwargs)
     completion = client.chat.completions.create(model=model, **request)

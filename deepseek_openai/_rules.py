@@ -1,40 +1,21 @@
 """DeepSeek's request rules as data: what the service refuses, with which status and words, and our fix.
 
-One table serves three readers: ``check_messages`` and the other helpers (raise before the network),
+One table serves three readers: ``check_messages`` and the other helpers (checks before the network),
 ``deepseek_openai.testing`` (answer like the real service) and ``explain`` (turn an API error into a fix).
-Messages marked "[!]" in a row's ``note`` are our best reading of undocumented behaviour; if DeepSeek's real
-wording turns out different, change that row only.
+Each row's ``evidence`` says how we know what DeepSeek does (a section of the project's API digest, or the issue
+that saw it); only rows known to be refused block before the network (:attr:`Rule.refuses`), the others warn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["RULES", "Rule", "rule"]
+from ._rule import EVIDENCE_KINDS, Rule
+
+__all__ = ["EVIDENCE_KINDS", "RULES", "Rule", "rule"]
 
 DOCS = "https://api-docs.deepseek.com"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One thing DeepSeek refuses (or silently mishandles), with the status it answers and the fix."""
-
-    id: str
-    """Stable identifier, also carried by our errors as ``.rule``."""
-    status: int | None
-    """HTTP status DeepSeek answers; ``None`` when DeepSeek accepts the request but the result is wrong."""
-    message: str
-    """DeepSeek's error message (``{...}`` fields are filled in per request)."""
-    fix: str
-    """What to change, in one sentence."""
-    docs: str
-    """The DeepSeek docs page that states the rule."""
-    error_type: str = "invalid_request_error"
-    """The ``error.type`` field of DeepSeek's error body."""
-    note: str = ""
-    """Where the message comes from when DeepSeek does not document it."""
 
 
 def _table(*rules: Rule) -> Mapping[str, Rule]:
@@ -49,6 +30,8 @@ RULES: Mapping[str, Rule] = _table(
         "send every earlier assistant turn with its reasoning_content when tools are in the request: "
         "append assistant_turn(reply) to the history instead of a hand-built dict.",
         f"{DOCS}/guides/thinking_mode",
+        evidence="documented §3 (400, this text); §18: an empty string is disputed, so only a missing field counts",
+        also=("Missing `reasoning_content` field in the assistant message at message index {index}",),
     ),
     Rule(
         "tool_choice_thinking",
@@ -56,6 +39,7 @@ RULES: Mapping[str, Rule] = _table(
         "Thinking mode does not support this tool_choice",
         "use tool_choice='auto' or 'none', or turn thinking off with **thinking(False) for this request.",
         f"{DOCS}/guides/thinking_mode",
+        evidence="documented §3 (400 'Disable thinking mode first'; this text observed)",
     ),
     Rule(
         "json_schema",
@@ -64,6 +48,7 @@ RULES: Mapping[str, Rule] = _table(
         "use response_format={'type': 'json_object'} (or json_completion(..., schema=Model)); "
         "chat.completions.parse(response_format=Model) sends json_schema, which DeepSeek rejects.",
         f"{DOCS}/guides/json_mode",
+        evidence="documented §4 (text or json_object only); the 400 measured in openai-compat.md §5",
     ),
     Rule(
         "reasoning_effort",
@@ -72,8 +57,8 @@ RULES: Mapping[str, Rule] = _table(
         "expected one of `none`, `low`, `high`, `max`",
         "use reasoning_effort 'none', 'low', 'high' or 'max' (thinking(effort=...) checks this).",
         f"{DOCS}/api/create-chat-completion",
-        error_type="invalid_request_error",
         note="[!] text observed by third parties; status 422",
+        evidence="observed §3 (422); the aliases minimal, medium, xhigh and ultra are accepted (documented §3)",
     ),
     Rule(
         "developer_role",
@@ -83,6 +68,7 @@ RULES: Mapping[str, Rule] = _table(
         "use role 'system' instead of 'developer'.",
         f"{DOCS}/api/create-chat-completion",
         note="[!] observed; status likely 422",
+        evidence="observed §4 (unknown variant, status likely 422)",
     ),
     Rule(
         "tool_without_call",
@@ -90,7 +76,8 @@ RULES: Mapping[str, Rule] = _table(
         "Messages with role 'tool' must be a response to a preceding message with 'tool_calls'",
         "put each tool message right after the assistant turn whose tool_calls holds its tool_call_id.",
         f"{DOCS}/guides/tool_calls",
-        note="[!] wording follows the OpenAI-compatible message; not documented by DeepSeek",
+        note="not in DeepSeek's docs (§9 only says to answer each call); the 400 body is quoted in public trackers",
+        evidence="observed github qwersyk/Newelle#425 (2026-08, V4 Flash, this 400), agentscope-ai/agentscope-go#7",
     ),
     Rule(
         "unknown_model",
@@ -98,6 +85,7 @@ RULES: Mapping[str, Rule] = _table(
         "Model Not Exist",
         "use model='deepseek-flash' or model='deepseek-v4-pro'.",
         f"{DOCS}/quick_start/pricing",
+        evidence="observed §0, §2: ids the service does not serve get 400 (§14: the same in the Anthropic format)",
     ),
     Rule(
         "retired_model",
@@ -107,14 +95,16 @@ RULES: Mapping[str, Rule] = _table(
         "model='deepseek-flash' with thinking on (the default).",
         f"{DOCS}/quick_start/your_first_api_call",
         note="[!] retired 2026-07-24; DeepSeek's exact 400 text is undocumented",
+        evidence="observed §0 (400 since 2026-07-24)",
     ),
     Rule(
         "prefix_not_beta",
         400,
-        "Prefix completion is only available on the beta endpoint",
+        'prefix is only available when using beta api (set base_url="https://api.deepseek.com/beta")',
         "create the client with create_client(beta=True) (base URL https://api.deepseek.com/beta).",
         f"{DOCS}/guides/chat_prefix_completion",
-        note="[!] status and wording not documented",
+        note="not in DeepSeek's docs (§6 only says to use the beta base); the 400 body is quoted in public trackers",
+        evidence="observed github BerriAI/litellm#4881 (2024-08, this 400), QuantumNous/new-api#999 (2025-04)",
     ),
     Rule(
         "prefix_not_last",
@@ -123,6 +113,7 @@ RULES: Mapping[str, Rule] = _table(
         "make the prefix message (prefix_message(...)) the last message of the request.",
         f"{DOCS}/guides/chat_prefix_completion",
         note="[!] wording not documented",
+        evidence="unknown §6: the docs say the last message carries prefix: true; what happens otherwise is not",
     ),
     Rule(
         "fim_not_beta",
@@ -131,6 +122,7 @@ RULES: Mapping[str, Rule] = _table(
         "FIM lives at /beta/completions: use create_client(beta=True).",
         f"{DOCS}/guides/fim_completion",
         note="[!] the main base has no /completions route",
+        evidence="unknown §1, §7: FIM is documented at /beta/completions only; the main base's answer is not",
     ),
     Rule(
         "fim_thinking",
@@ -139,6 +131,7 @@ RULES: Mapping[str, Rule] = _table(
         "leave thinking out of FIM requests (fim() sends none), or send thinking disabled.",
         f"{DOCS}/guides/fim_completion",
         note="[!] wording not documented",
+        evidence="unknown §7: FIM is non-thinking only; whether thinking enabled is refused or ignored is not said",
     ),
     Rule(
         "fim_max_tokens",
@@ -147,6 +140,7 @@ RULES: Mapping[str, Rule] = _table(
         "pass max_tokens of 4096 or less to FIM completion.",
         f"{DOCS}/guides/fim_completion",
         note="[!] wording not documented",
+        evidence="documented §7 (at most 4K tokens)",
     ),
     # Responses, Files, vision and the Search/Fetch tools (2026-07 to 2026-10; see also deepseek_openai._webtools).
     Rule(
@@ -272,6 +266,7 @@ RULES: Mapping[str, Rule] = _table(
         "send at most 128 tools in one request.",
         f"{DOCS}/api/create-chat-completion",
         note="[!] wording not documented",
+        evidence="documented §4, §9 (at most 128)",
     ),
     Rule(
         "max_tokens_range",
@@ -280,14 +275,25 @@ RULES: Mapping[str, Rule] = _table(
         "pass max_tokens between 1 and 393216 (model_info(model).max_output_tokens).",
         f"{DOCS}/api/create-chat-completion",
         note="[!] wording not documented",
+        evidence="documented §2, §4 (1 to 393,216)",
     ),
     Rule(
         "user_id",
         400,
-        "user_id must match [A-Za-z0-9_-]+ and be at most 512 bytes",
-        "use 1-512 bytes of letters, digits, '_' and '-' (a hash of your user's id, never personal data).",
+        "user_id must be a string of at most 512 bytes",
+        "use at most 512 bytes (a hash of your user's id, never personal data).",
         f"{DOCS}/quick_start/rate_limit",
-        note="[!] format from the docs; status and wording not documented",
+        note="[!] status and wording not documented",
+        evidence="documented §12 (at most 512, in every version of the page)",
+    ),
+    Rule(
+        "user_id_chars",
+        400,
+        "user_id must match [A-Za-z0-9_-]*",
+        "use only letters, digits, '_' and '-' (a hash of your user's id, never personal data).",
+        f"{DOCS}/quick_start/rate_limit",
+        note="[!] status and wording not documented",
+        evidence="unknown §12: the newest page says 'preferably' these characters, an older one 'must'",
     ),
     Rule(
         "tool_name",
@@ -296,6 +302,7 @@ RULES: Mapping[str, Rule] = _table(
         "name each function with at most 64 characters of letters, digits, '_' and '-'.",
         f"{DOCS}/guides/tool_calls",
         note="[!] format from the docs; wording not documented",
+        evidence="documented §9",
     ),
     Rule(
         "strict_schema",
@@ -305,22 +312,25 @@ RULES: Mapping[str, Rule] = _table(
         "$ref/$defs); build them with strict_tool(), which fills required and additionalProperties for you.",
         f"{DOCS}/guides/tool_calls",
         note="[!] the server validates strict schemas; its wording is not documented",
+        evidence="documented §9 (the beta base validates each strict schema and errors on unsupported constructs)",
     ),
     Rule(
         "strict_not_beta",
         None,
-        "strict function calling is only available on the beta endpoint, with strict: true on every function",
-        "create the client with create_client(beta=True) and set strict: true on every tool (strict_tool() does).",
+        "strict: true is enforced only on the beta endpoint, with strict: true on every function",
+        "for enforced schemas use create_client(beta=True) and strict: true on every tool (strict_tool() does); "
+        "the main base accepts strict tools but is not documented to enforce them.",
         f"{DOCS}/guides/tool_calls",
-        note="[!] what the main base does with strict: true is not documented",
+        evidence="accepted §18: strict tools on the main base got HTTP 200; whether it enforces them is not said",
     ),
     Rule(
         "json_word",
-        None,
-        "response_format json_object without the word 'json' in the prompt",
-        "mention 'json' in a system or user message and show an example of the JSON you want; "
-        "otherwise DeepSeek may return only whitespace.",
+        400,
+        "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'",
+        "put the word 'json' in a system or user message with an example of the JSON you want, or use "
+        "json_completion(), which checks this and validates the reply.",
         f"{DOCS}/guides/json_mode",
+        evidence="documented §8 (the prompt must contain 'json'); this 400 seen in real traffic (issue 13)",
     ),
     Rule(
         "blank_json",
@@ -329,6 +339,7 @@ RULES: Mapping[str, Rule] = _table(
         "retry the request (json_completion retries for you), raise max_tokens, and show an example JSON "
         "in the prompt.",
         f"{DOCS}/guides/json_mode",
+        evidence="accepted §8 (unrecognisable JSON comes back as spaces)",
     ),
     Rule(
         "ignored_sampling",
@@ -336,6 +347,26 @@ RULES: Mapping[str, Rule] = _table(
         "temperature, presence_penalty and frequency_penalty have no effect in thinking mode",
         "turn thinking off (**thinking(False)) if you need these settings.",
         f"{DOCS}/guides/thinking_mode",
+        evidence="accepted §3 (accepted, no effect)",
+    ),
+    Rule(
+        "image_input",
+        400,
+        "unknown variant `image_url`, expected `text`",
+        "send images (image_url parts) only to model='deepseek-flash' and only in user messages; "
+        "describe the image in text for other models and roles.",
+        f"{DOCS}/api/create-chat-completion",
+        evidence="documented §4, §18 (images: deepseek-flash, user messages only); this 400 seen (issue 13)",
+    ),
+    Rule(
+        "content_risk",
+        400,
+        "Content Exists Risk",
+        "rephrase or remove the flagged content (the latest message, or earlier turns of the history) and send "
+        "again; the same text gets the same answer. If the text is harmless, report the false positive to DeepSeek.",
+        f"{DOCS}/quick_start/error_codes",
+        evidence="observed issue 13; github deepseek-ai/awesome-deepseek-integration#13 (DeepSeek staff reply)",
+        cause="This is DeepSeek's content moderation: it flagged something in the request, not its format.",
     ),
     Rule(
         "auth",
@@ -344,6 +375,7 @@ RULES: Mapping[str, Rule] = _table(
         "check DEEPSEEK_API_KEY (or api_key=); create a key at https://platform.deepseek.com/api_keys.",
         f"{DOCS}/quick_start/error_codes",
         error_type="authentication_error",
+        evidence="documented §13",
     ),
     Rule(
         "balance",
@@ -352,6 +384,7 @@ RULES: Mapping[str, Rule] = _table(
         "top up at https://platform.deepseek.com/top_up; get_balance(client) shows what is left.",
         f"{DOCS}/quick_start/error_codes",
         error_type="unknown_error",
+        evidence="documented §13",
     ),
     Rule(
         "rate_limit",
@@ -361,6 +394,7 @@ RULES: Mapping[str, Rule] = _table(
         "send fewer requests at once or top up; quick retries rarely help.",
         f"{DOCS}/quick_start/rate_limit",
         error_type="rate_limit_error",
+        evidence="documented §12, §13",
     ),
     Rule(
         "server_error",
@@ -369,6 +403,7 @@ RULES: Mapping[str, Rule] = _table(
         "retry after a pause; contact DeepSeek if it persists.",
         f"{DOCS}/quick_start/error_codes",
         error_type="server_error",
+        evidence="documented §13",
     ),
     Rule(
         "overloaded",
@@ -377,6 +412,7 @@ RULES: Mapping[str, Rule] = _table(
         "DeepSeek is overloaded: retry after a pause.",
         f"{DOCS}/quick_start/error_codes",
         error_type="server_error",
+        evidence="documented §13",
     ),
 )
 """Every DeepSeek rule the package knows, by id; read-only."""

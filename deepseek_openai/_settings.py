@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
+from urllib.parse import urlsplit
 
 from ._errors import KEYS_PAGE, InvalidRequestError, MissingAPIKeyError
 
@@ -80,6 +81,34 @@ def _env(name: str) -> str | None:
     return value or None  # an empty variable counts as unset
 
 
+def _is_http_url(url: str) -> bool:
+    # "http://" or "https://:443" would fail only at the first request, far from the typo.
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url)
+
+
+_EXPECTED: Mapping[str, tuple[tuple[type, ...], str]] = {
+    "api_key": ((str, type(None)), "a string (your sk-... key)"),
+    "base_url": ((str, type(None)), f"a string such as {DEFAULT_BASE_URL} (str(url) for a URL object)"),
+    "env_file": ((str, os.PathLike, bool, type(None)), "a path, None or False"),
+    "beta": ((bool,), "True or False"),
+}
+
+
+def _check_types(**given: object) -> None:
+    # Wrong types would surface as AttributeError/TypeError deep inside; only the type is named, never the value.
+    for name, value in given.items():
+        types, want = _EXPECTED[name]
+        if not isinstance(value, types):
+            raise InvalidRequestError(
+                f"{name} must be {want}, not {type(value).__name__}.", fix=f"pass {name} as {want}."
+            )
+
+
 def beta_url(base_url: str) -> str:
     """Return the beta base for a base URL (``…/beta``); a trailing ``/v1`` (DeepSeek's alias of ``/``) is dropped."""
     base = base_url.rstrip("/")
@@ -114,6 +143,7 @@ def resolve_settings(
             dotenv, dotenv_path = _read_dotenv(env_file)
         return dotenv.get(name) or None
 
+    _check_types(api_key=api_key, base_url=base_url, env_file=env_file, beta=beta)
     if api_key is not None:
         key, key_source = _check_key(api_key, "the api_key argument"), "argument"
     elif (env_key := _env(KEY_VAR)) is not None:
@@ -137,9 +167,9 @@ def resolve_settings(
             found = next(((dotenv_path, v) for n in BASE_VARS if (v := from_dotenv(n)) is not None), None)
         if found is not None:
             url_source, url = found
-    if not url.startswith(("http://", "https://")):
+    if not _is_http_url(url):
         raise InvalidRequestError(
-            f"The DeepSeek base URL from {url_source} is {url!r}, which is not an http(s) URL.",
+            f"The DeepSeek base URL from {url_source} is {url!r}, which is not an http(s) URL with a host.",
             fix=f"use {DEFAULT_BASE_URL} (or {BETA_BASE_URL} / beta=True for beta features).",
         )
     url = beta_url(url) if beta else url.rstrip("/")

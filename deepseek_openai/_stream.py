@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from ._access import field as get
 from ._access import first_choice
 from ._errors import DeepSeekError
+from ._stream_input import check_stream
 
 __all__ = [
     "StreamAccumulator",
@@ -254,6 +255,7 @@ def collect_stream(
             ``finish_reason``; ``.partial`` holds what arrived, ``__cause__`` the original error.
             ``KeyboardInterrupt`` and callback errors pass through unchanged.
     """
+    check_stream(stream, asynchronous=False)
     acc = StreamAccumulator()
     iterator = iter(stream)
     try:
@@ -283,6 +285,7 @@ async def acollect_stream(
     Args, return value and errors are those of :func:`collect_stream` (``asyncio.CancelledError`` also passes
     through unchanged).
     """
+    check_stream(stream, asynchronous=True)
     acc = StreamAccumulator()
     iterator = aiter(stream)
     try:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
@@ -23,7 +24,7 @@ Effort = Literal["none", "low", "high", "max"]
 # Compat aliases DeepSeek maps itself (api/create-chat-completion); we name the target instead of sending them.
 _ALIASES = {"minimal": "low", "medium": "high", "xhigh": "high", "ultra": "max"}
 # user_id: [A-Za-z0-9_-], at most 512 bytes of UTF-8 (quick_start/rate_limit).
-_USER_ID = re.compile(r"[A-Za-z0-9_-]+")
+_USER_ID = re.compile(r"[A-Za-z0-9_-]*")  # the empty string is an id of its own
 USER_ID_MAX_BYTES = 512
 
 
@@ -34,6 +35,10 @@ class ExtraBodyKwargs(TypedDict):
 
 
 def _merged(extra_body: Mapping[str, Any] | None, **fields: Any) -> ExtraBodyKwargs:
+    if extra_body is not None and not isinstance(extra_body, Mapping):
+        raise InvalidRequestError(
+            f"extra_body must be a dict, not {type(extra_body).__name__}.", fix="pass extra_body={...} or leave it out."
+        )
     body = dict(extra_body or {})
     body.update(fields)
     return {"extra_body": body}
@@ -63,8 +68,15 @@ def thinking(
         ``{"extra_body": {..., "thinking": {...}, "reasoning_effort"?: ...}}``, to splat into ``create(...)``.
 
     Raises:
-        InvalidRequestError: ``effort`` is not one of :data:`EFFORT_LEVELS`, or contradicts ``enabled``.
+        InvalidRequestError: ``enabled`` is not a bool, ``effort`` is not one of :data:`EFFORT_LEVELS` (a compat
+            alias such as ``"medium"`` is sent as given, with a ``UserWarning`` naming the level it means), or
+            ``effort`` contradicts ``enabled``.
     """
+    if not isinstance(enabled, bool):  # thinking("no") would be truthy: thinking on
+        raise InvalidRequestError(
+            f"thinking(enabled={enabled!r}): enabled must be True or False.",
+            fix="use thinking(False) to turn thinking off, or thinking() / thinking(True) to keep it on.",
+        )
     fields: dict[str, Any] = {"thinking": {"type": "enabled" if enabled else "disabled"}}
     if effort is not None:
         _check_effort(effort, enabled)
@@ -73,12 +85,19 @@ def thinking(
 
 
 def _check_effort(effort: object, enabled: bool) -> None:
-    if effort not in EFFORT_LEVELS:
+    if isinstance(effort, str) and effort in _ALIASES:
+        # DeepSeek accepts its compat aliases (§3 of the API digest): send as given, but name the real level.
+        warnings.warn(
+            f"effort={effort!r} is a compat alias DeepSeek reads as {_ALIASES[effort]!r}. "
+            f"Fix: pass effort={_ALIASES[effort]!r} to say what is sent.",
+            UserWarning,
+            stacklevel=3,
+        )
+        effort = _ALIASES[effort]  # checked against enabled as the level it means
+    elif effort not in EFFORT_LEVELS:
         allowed = ", ".join(repr(level) for level in EFFORT_LEVELS)
-        alias = _ALIASES.get(effort) if isinstance(effort, str) else None
-        hint = f" (DeepSeek would read {effort!r} as {alias!r}; pass that)" if alias else ""
         raise InvalidRequestError(
-            f"effort={effort!r} is not a DeepSeek reasoning_effort; allowed: {allowed}{hint}.",
+            f"effort={effort!r} is not a DeepSeek reasoning_effort; allowed: {allowed}.",
             fix=RULES["reasoning_effort"].fix,
             rule="reasoning_effort",
         )
@@ -104,21 +123,25 @@ def user_id(value: str, *, extra_body: Mapping[str, Any] | None = None) -> Extra
     data in it.
 
     Args:
-        value: letters, digits, ``_`` and ``-`` only, 1 to 512 bytes.
+        value: at most 512 bytes, preferably letters, digits, ``_`` and ``-`` (others get a ``UserWarning``:
+            DeepSeek's docs disagree on them); ``""`` is an id of its own.
         extra_body: other body fields to keep (for example ``**thinking(False)``); not modified.
 
     Returns:
         ``{"extra_body": {..., "user_id": value}}``, to splat into ``create(...)``.
 
     Raises:
-        InvalidRequestError: the value is not a string, is empty, is too long or has other characters.
+        InvalidRequestError: the value is not a string, or is longer than 512 bytes.
     """
-    if not isinstance(value, str) or not _USER_ID.fullmatch(value) or len(value.encode()) > USER_ID_MAX_BYTES:
+    if not isinstance(value, str):
         raise InvalidRequestError(
-            f"user_id={value!r} is not a valid DeepSeek user_id.",
-            fix=RULES["user_id"].fix,
-            rule="user_id",
+            f"user_id must be a string, not {type(value).__name__}.", fix=RULES["user_id"].fix, rule="user_id"
         )
+    if len(value.encode()) > USER_ID_MAX_BYTES:
+        RULES["user_id"].enforce(f"user_id of {len(value.encode())} bytes is longer than DeepSeek's 512.")
+    if not _USER_ID.fullmatch(value):
+        # The newest docs only prefer [A-Za-z0-9_-]; an older page required it (§12 of the API digest): warn.
+        RULES["user_id_chars"].enforce(f"user_id={value!r} has characters other than letters, digits, '_' and '-'.")
     return _merged(extra_body, user_id=value)
 
 

@@ -64,8 +64,19 @@ class _Call:
 
 def _functions(functions: Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]) -> dict[str, Any]:
     if isinstance(functions, Mapping):
-        return dict(functions)
-    return {function.__name__: function for function in functions}
+        named = dict(functions)
+    elif isinstance(functions, Iterable) and not isinstance(functions, str):
+        named = {getattr(function, "__name__", repr(function)): function for function in functions}
+    else:
+        named = {"": functions}  # one function (or something else) instead of a list: refused just below
+    bad = next((name for name, function in named.items() if not callable(function) or not name), None)
+    if bad is not None:
+        raise InvalidRequestError(
+            f"functions must be a list of functions or a dict of them by tool name; got {type(functions).__name__}"
+            + (f" with {bad!r} not callable." if bad else "."),
+            fix="pass functions=[get_weather, ...] (named like their tools) or {'get_weather': get_weather}.",
+        )
+    return named
 
 
 def _error_text(exc: BaseException) -> str:
@@ -96,8 +107,10 @@ class _Run:
     ) -> None:
         if kwargs.get("stream"):
             raise InvalidRequestError("run_tools() does not stream.", fix="leave stream out.")
-        if max_rounds < 1:
-            raise InvalidRequestError(f"max_rounds={max_rounds} runs nothing.", fix="pass max_rounds of 1 or more.")
+        if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+            raise InvalidRequestError(
+                f"max_rounds={max_rounds!r} is not a count of 1 or more.", fix="pass max_rounds=1 or more."
+            )
         self.history: list[Any] = list(messages)
         self.tools = list(tools)
         self.functions = _functions(functions)

@@ -52,6 +52,12 @@ class Usage:
             self.total_tokens + other.total_tokens,
         )
 
+    def __radd__(self, other: object) -> Usage:
+        # sum(usages) starts from the int 0: 0 + usage is the usage.
+        if type(other) is int and other == 0:
+            return self
+        return NotImplemented
+
 
 @dataclass(frozen=True)
 class Cost:

@@ -49,6 +49,7 @@ def _prefix_not_last() -> None:
 ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(8)
 FAILED_EVENT = {"type": "response.failed", "response": {"status": "failed", "error": {"message": "Server Error"}}}
+REPLY = {"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant"}}]}
 CASES: list[Case] = [
     Case("key", "no key anywhere", "MissingAPIKeyError", lambda: ds.create_client(env_file=False)),
     Case("key", 'empty key `api_key=""`', "MissingAPIKeyError", lambda: ds.create_client("")),
@@ -83,13 +84,27 @@ CASES: list[Case] = [
     ),
     Case(
         "thinking",
-        "unknown effort `thinking(effort='medium')`",
+        "unknown effort `thinking(effort='turbo')`",
         "InvalidRequestError",
+        lambda: ds.thinking(effort="turbo"),
+    ),
+    Case(
+        "thinking",
+        "compat alias effort `thinking(effort='medium')`",
+        "UserWarning",
         lambda: ds.thinking(effort="medium"),
+    ),
+    Case("thinking", "`thinking('no')` (not a bool)", "InvalidRequestError", lambda: ds.thinking("no")),  # type: ignore[arg-type]
+    Case(
+        "thinking",
+        "`extra_body` that is not a dict",
+        "InvalidRequestError",
+        lambda: ds.thinking(False, extra_body="x"),  # type: ignore[arg-type]
     ),
     Case("thinking", "effort with thinking off", "InvalidRequestError", lambda: ds.thinking(False, effort="high")),
     Case("thinking", "effort `none` with thinking on", "InvalidRequestError", lambda: ds.thinking(effort="none")),
-    Case("thinking", "`user_id` with spaces", "InvalidRequestError", lambda: ds.user_id("user 42")),
+    Case("thinking", "`user_id` with spaces", "UserWarning", lambda: ds.user_id("user 42")),
+    Case("thinking", "`user_id` over 512 bytes", "InvalidRequestError", lambda: ds.user_id("u" * 513)),
     Case(
         "history",
         "earlier assistant turn without `reasoning_content`, tools sent",
@@ -126,7 +141,7 @@ CASES: list[Case] = [
     Case(
         "tools",
         "strict tool on the main base URL",
-        "InvalidRequestError",
+        "UserWarning",
         lambda: ds.check_messages([USER], tools=[ds.strict_tool("f", {"type": "object", "properties": {}})]),
     ),
     Case(
@@ -157,21 +172,21 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.complete_prefix(main_client(), [USER], "```python\n"),
     ),
-    Case("prefix", "prefix message not last", "InvalidRequestError", _prefix_not_last),
+    Case("prefix", "prefix message not last", "UserWarning", _prefix_not_last),
     Case(
         "prefix",
         "`prefix: true` without a beta client",
         "InvalidRequestError",
         lambda: ds.check_messages([USER, ds.prefix_message("Sure")]),
     ),
-    Case("fim", "FIM on the main base URL", "InvalidRequestError", lambda: ds.fim(main_client(), "def f(")),
+    Case("fim", "FIM on the main base URL", "UserWarning", lambda: ds.fim(main_client(), "def f(")),
     Case(
         "fim", "FIM `max_tokens=5000`", "InvalidRequestError", lambda: ds.fim(beta_client(), "def f(", max_tokens=5000)
     ),
     Case(
         "fim",
         "FIM with thinking enabled",
-        "InvalidRequestError",
+        "UserWarning",
         lambda: ds.fim(beta_client(), "def f(", extra_body={"thinking": {"type": "enabled"}}),
     ),
     Case("fim", "`fim(..., stream=True)`", "InvalidRequestError", lambda: ds.fim(beta_client(), "x", stream=True)),
@@ -238,6 +253,53 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.json_completion(main_client(), [USER]),
     ),
+    Case(
+        "prefix",
+        "`complete_prefix(..., prefix=42)`",
+        "InvalidRequestError",
+        lambda: ds.complete_prefix(beta_client(), [USER], 42),  # type: ignore[arg-type]
+    ),
+    Case(
+        "history", "`check_messages('hello')` (not a list)", "InvalidRequestError", lambda: ds.check_messages("hello")
+    ),
+    Case("history", "`assistant_turn(text)` (not a reply)", "InvalidRequestError", lambda: ds.assistant_turn("4.")),
+    Case(
+        "tools",
+        "`run_tools(..., max_rounds='3')`",
+        "InvalidRequestError",
+        lambda: ds.run_tools(main_client(), [USER], [TOOL], [print], max_rounds="3"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "tools",
+        "`run_tools(..., get_weather)` (one function, not a list)",
+        "InvalidRequestError",
+        lambda: ds.run_tools(main_client(), [USER], [TOOL], print),  # type: ignore[arg-type]
+    ),
+    Case(
+        "client",
+        "`api_key=123` (not a string)",
+        "InvalidRequestError",
+        lambda: ds.create_client(123),  # type: ignore[arg-type]
+    ),
+    Case(
+        "client",
+        "base URL without a host `http://`",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, base_url="http://"),
+    ),
+    Case(
+        "client",
+        "`beta='no'` (not a bool)",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, beta="no"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "stream",
+        "`collect_stream(reply)` without `stream=True`",
+        "InvalidRequestError",
+        lambda: ds.collect_stream(REPLY),
+    ),
+    Case("stream", "`collect_stream(123)`", "InvalidRequestError", lambda: ds.collect_stream(123)),  # type: ignore[arg-type]
     Case("usage", "no usage in the object", "NoUsageError", lambda: ds.usage_of({"id": "x"})),
     Case("usage", "`cost(currency='EUR')`", "ValueError", lambda: ds.cost(USAGE, "deepseek-flash", currency="EUR")),
 ]
@@ -268,8 +330,9 @@ def render() -> str:
         "",
         "Every row is run by `tests/test_error_catalogue.py`, which also checks that this file is up to date",
         "(regenerate it with `python -m tests.test_error_catalogue`). All of these happen before anything is sent,",
-        "except the two warnings, which accompany a request that is sent. DeepSeek's own refusals, and what",
-        "`explain()` says about them, are in `deepseek_openai/_rules.py` (`RULES`).",
+        "except the warnings, which accompany a request that is sent unchanged: a rule DeepSeek is not known to",
+        "refuse (its `evidence` in `RULES` is not documented or observed) warns instead of raising. DeepSeek's own",
+        "refusals, and what `explain()` says about them, are in `deepseek_openai/_rules.py` (`RULES`).",
         "",
         "| # | area | input | you get | message |",
         "|---|---|---|---|---|",
@@ -293,6 +356,20 @@ def test_catalogue_case(case: Case) -> None:
 def test_catalogue_is_long_enough_and_the_doc_is_current() -> None:
     assert len(CASES) >= 30
     assert DOC.read_text(encoding="utf-8") == render(), "docs/errors.md is stale: python -m tests.test_error_catalogue"
+
+
+def test_every_raised_rule_is_one_deepseek_is_known_to_refuse() -> None:
+    # Issue 13 item 2: an error naming a DeepSeek rule needs that rule's evidence (documented or observed).
+    for case in CASES:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                case.trigger()
+        except ds.DeepSeekError as err:
+            if err.rule is not None:
+                assert ds.RULES[err.rule].refuses, f"{case.input}: raises for {err.rule}, which is not a known refusal"
+        except Exception:  # noqa: BLE001 - the request itself fails (nothing listens): no refusal to check
+            pass
 
 
 if __name__ == "__main__":

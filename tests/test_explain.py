@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import openai
@@ -111,6 +114,7 @@ def test_retired_model_is_told_apart_from_an_unknown_one(ds: FakeDeepSeek) -> No
 
 
 def test_404_fim_on_the_main_base(ds: FakeDeepSeek) -> None:
+    ds.add_error(404)  # what the main base answers is not documented; the double serves FIM there unless told
     with pytest.raises(openai.NotFoundError) as info:
         ds.client(max_retries=0).completions.create(model="deepseek-flash", prompt="x = ")
     assert "create_client(beta=True)" in explain(info.value)
@@ -222,3 +226,112 @@ def test_collected_stream_is_explained_by_its_finish_reason(fake_deepseek: FakeD
     fake_deepseek.add_reply("partial", finish_reason="insufficient_system_resource")
     stream = fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=HI, stream=True)  # type: ignore[arg-type]
     assert "ran out of resources" in explain(collect_stream(stream))
+
+
+# -- issue 13 item 3: real 400s that used to get the generic "fix the request field" ----------------------------
+
+GENERIC = "fix the request field"
+
+
+def test_content_exists_risk_is_content_moderation(ds: FakeDeepSeek) -> None:
+    ds.add_error(400, "Content Exists Risk")
+    err = _error(ds.client(max_retries=0))
+    assert isinstance(err, openai.BadRequestError)
+    text = explain(err)
+    assert text.startswith("DeepSeek answered 400 Invalid Format: Content Exists Risk. This is DeepSeek's content")
+    assert "moderation" in text and "rephrase or remove the flagged content" in text
+    assert GENERIC not in text
+
+
+@pytest.fixture
+def raw_server() -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
+    """A loopback server answering each POST with the next queued (status, raw JSON body): any body shape."""
+    queue: list[tuple[int, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status, body = queue.pop(0)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", queue
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said", "fix"),
+    [
+        (400, {"detail": "Content Exists Risk"}, "Content Exists Risk", "rephrase or remove"),
+        (400, {"detail": "Invalid max_tokens value, the valid range of max_tokens is [1, 8192]"}, "[1, 8192]", GENERIC),
+        (422, {"detail": [{"loc": ["body", "model"], "msg": "field required"}]}, "field required", "fix the field"),
+    ],
+)
+def test_the_2024_detail_body_keeps_its_message(
+    raw_server: tuple[str, list[tuple[int, bytes]]], status: int, body: Any, said: str, fix: str
+) -> None:
+    base_url, queue = raw_server
+    queue.append((status, json.dumps(body).encode()))
+    client = create_client("sk-test-0000000000000000", base_url=base_url, env_file=False, max_retries=0)
+    err = _error(client)  # raised by the SDK itself from the HTTP answer
+    assert err.status_code == status
+    text = explain(err)
+    assert said in text and fix in text
+
+
+def test_the_older_passback_wording_gets_the_passback_fix_and_names_the_index(ds: FakeDeepSeek) -> None:
+    ds.add_error(
+        400,
+        "Missing `reasoning_content` field in the assistant message at message index 2. For more information, "
+        "please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls",
+    )
+    text = explain(_error(ds.client(max_retries=0)))
+    assert "messages[2] is the turn to fix" in text and text.endswith(RULES["passback"].fix)
+    assert GENERIC not in text
+
+
+def test_the_json_word_400_says_put_json_and_an_example_in_the_prompt(ds: FakeDeepSeek) -> None:
+    ds.add_error(
+        400, "Prompt must contain the word 'json' in some form to use 'response_format' of type 'json_object'."
+    )
+    text = explain(_error(ds.client(max_retries=0), response_format={"type": "json_object"}))
+    assert "'json'" in text and "example" in text and "json_completion()" in text
+    assert GENERIC not in text
+
+
+def test_an_image_part_the_model_cannot_take_says_where_images_go(ds: FakeDeepSeek) -> None:
+    ds.add_error(
+        400,
+        "Failed to deserialize the JSON body into the target type: messages[0]: unknown variant `image_url`, "
+        "expected `text` at line 1 column 97",
+    )
+    text = explain(_error(ds.client(max_retries=0), model="deepseek-v4-pro"))
+    assert "model='deepseek-flash'" in text and "only in user messages" in text
+    assert GENERIC not in text
+
+
+def test_every_wording_of_every_refusal_is_recognised() -> None:
+    # The rows are the only source of explain()'s matching: each message and each older wording finds its row.
+    from deepseek_openai._explain import _patterns
+
+    for r in RULES.values():
+        if r.status is None or r.id in ("fim_not_beta", "balance", "rate_limit", "server_error", "overloaded"):
+            continue
+        for wording in (r.message, *r.also):
+            sample = wording.format(index="3", value="turbo", name="f", detail="d", key="****abcd")
+            first = next(row for pattern, row in _patterns() if pattern.search(sample))
+            assert first.message == r.message, (r.id, first.id)

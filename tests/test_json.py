@@ -132,15 +132,27 @@ def test_json_completion_schema_mismatch(ds: FakeDeepSeek) -> None:
     "messages",
     [
         [{"role": "user", "content": "hello"}],
-        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "json"}, {"role": "user", "content": "x"}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "x"}]}],
     ],
 )
 def test_json_completion_needs_the_word_json(ds: FakeDeepSeek, messages: list[dict[str, Any]]) -> None:
     with pytest.raises(InvalidRequestError) as info:
         json_completion(ds.client(), messages)
-    assert info.value.rule == "json_word"
-    assert info.value.fix == RULES["json_word"].fix
+    assert info.value.rule == "json_word" and RULES["json_word"].refuses  # DeepSeek answers 400 (API digest §8)
+    assert "'json'" in info.value.fix and "example" in info.value.fix
     assert ds.requests == []
+
+
+def test_json_in_an_assistant_turn_is_not_refused(ds: FakeDeepSeek) -> None:
+    # Which roles DeepSeek reads for the word is not documented: any message's mention lets the request go.
+    ds.add_reply('{"a": 1}')
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "JSON?"},
+        {"role": "user", "content": "x"},
+    ]
+    assert json_completion(ds.client(), history) == {"a": 1}
+    assert ds.requests[0].json["messages"] == history
 
 
 def test_json_word_is_case_insensitive_and_read_from_content_parts(ds: FakeDeepSeek) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import openai
@@ -146,19 +147,13 @@ def test_sdk_message_objects_are_accepted() -> None:
         check_messages([USER, no_reasoning.choices[0].message], tools=[TOOL])
 
 
-# -- every rule: refused by check_messages and by the double alike ----------------------------------------------
+# -- every rule: refused (or warned about) by check_messages and by the double alike ------------------------------
 
 WITH_CALL = {"role": "assistant", "content": "", "reasoning_content": "", "tool_calls": [CALL]}
-CASES: list[tuple[str, list[Any], dict[str, Any], bool]] = [
+# Refused: documented or observed (RULES evidence); the 400s of tool_without_call and prefix_not_beta are quoted in
+# public trackers.
+REFUSED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ("developer_role", [{"role": "developer", "content": "be brief"}, USER], {}, False),
-    ("tool_without_call", [USER, {"role": "tool", "tool_call_id": "call_1", "content": "x"}], {}, False),
-    ("tool_without_call", [USER, WITH_CALL, {"role": "tool", "tool_call_id": "other", "content": "x"}], {}, False),
-    (
-        "tool_without_call",
-        [USER, WITH_CALL, {"role": "user", "content": "?"}, {"role": "tool", "tool_call_id": "call_1", "content": "x"}],
-        {},
-        False,
-    ),
     ("tool_choice_thinking", [USER], {"tools": [TOOL], "tool_choice": "required"}, False),
     (
         "tool_choice_thinking",
@@ -168,15 +163,34 @@ CASES: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ),
     ("too_many_tools", [USER], {"tools": [TOOL] * (MAX_TOOLS + 1)}, False),
     ("prefix_not_beta", [USER, prefix_message("Sure")], {}, False),
+    ("tool_without_call", [USER, {"role": "tool", "tool_call_id": "call_1", "content": "x"}], {}, False),
+    ("tool_without_call", [USER, WITH_CALL, {"role": "tool", "tool_call_id": "other", "content": "x"}], {}, False),
+    (
+        "tool_without_call",
+        [USER, WITH_CALL, {"role": "user", "content": "?"}, {"role": "tool", "tool_call_id": "call_1", "content": "x"}],
+        {},
+        False,
+    ),
+]
+# Rules whose server behaviour is not documented nor observed (RULES evidence "unknown"): warn, send unchanged.
+WARNED: list[tuple[str, list[Any], dict[str, Any], bool]] = [
     ("prefix_not_last", [USER, prefix_message("Sure"), {"role": "user", "content": "x"}], {}, True),
     ("prefix_not_last", [USER, {"role": "user", "content": "x", "prefix": True}], {}, True),
+    ("strict_not_beta", [USER], {"tools": [strict_tool("get_time", {"type": "object", "properties": {}})]}, False),
+    (
+        "strict_not_beta",
+        [USER],
+        {"tools": [strict_tool("get_time", {"type": "object", "properties": {}}), TOOL]},
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "messages", "request_kwargs", "beta"), CASES)
-def test_each_rule_is_caught_before_the_network_like_deepseek_refuses_it(
+@pytest.mark.parametrize(("rule", "messages", "request_kwargs", "beta"), REFUSED)
+def test_each_known_refusal_is_caught_before_the_network_like_deepseek_refuses_it(
     fake_deepseek: FakeDeepSeek, rule: str, messages: list[Any], request_kwargs: dict[str, Any], beta: bool
 ) -> None:
+    assert RULES[rule].refuses
     with pytest.raises(InvalidRequestError) as info:
         check_messages(
             messages, tools=request_kwargs.get("tools"), tool_choice=request_kwargs.get("tool_choice"), beta=beta
@@ -188,6 +202,54 @@ def test_each_rule_is_caught_before_the_network_like_deepseek_refuses_it(
     assert api.value.status_code == RULES[rule].status
 
 
+@pytest.mark.parametrize(("rule", "messages", "request_kwargs", "beta"), WARNED)
+def test_each_unproven_rule_warns_and_the_double_answers(
+    fake_deepseek: FakeDeepSeek, rule: str, messages: list[Any], request_kwargs: dict[str, Any], beta: bool
+) -> None:
+    assert not RULES[rule].refuses and not RULES[rule].evidence.startswith(("documented", "observed"))
+    with pytest.warns(UserWarning, match=re.escape(RULES[rule].fix)) as caught:
+        check_messages(
+            messages, tools=request_kwargs.get("tools"), tool_choice=request_kwargs.get("tool_choice"), beta=beta
+        )
+    assert len(caught) == 1 and caught[0].filename == __file__  # one warning, pointing at the caller's line
+    reply = fake_deepseek.client(beta=beta, max_retries=0).chat.completions.create(
+        model="deepseek-flash", messages=messages, **request_kwargs
+    )
+    assert reply.choices[0].finish_reason in ("stop", "tool_calls")
+    assert fake_deepseek.requests[-1].json["messages"] == messages  # sent as given
+
+
+def test_strict_tools_on_the_main_base_are_sent_with_a_warning(fake_deepseek: FakeDeepSeek) -> None:
+    # DeepSeek answered HTTP 200 to strict tools on the main base (API digest §18): warn, never refuse.
+    strict = strict_tool("get_time", {"type": "object", "properties": {}})
+    check_messages([USER], tools=[strict], beta=True)  # the documented place: silent
+    with pytest.warns(UserWarning, match="not on the beta base URL") as caught:
+        check_messages([USER], tools=[strict])
+    assert "may not enforce" in str(caught[0].message) and "create_client(beta=True)" in str(caught[0].message)
+    with pytest.warns(UserWarning, match="lack strict"):
+        check_messages([USER], tools=[strict, TOOL], beta=True)
+    fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=[USER], tools=[strict])
+    sent = fake_deepseek.requests[-1]
+    assert sent.path == "/chat/completions" and sent.json["tools"] == [strict]
+
+
+def test_an_empty_reasoning_content_counts_as_passed_back(fake_deepseek: FakeDeepSeek) -> None:
+    # §18: one report says "" was accepted, another refused; neither side refuses it here.
+    history = [USER, {"role": "assistant", "content": "Hi.", "reasoning_content": ""}, USER]
+    check_messages(history, tools=[TOOL])
+    fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])
+    assert fake_deepseek.requests[-1].json["messages"][1]["reasoning_content"] == ""
+
+
+@pytest.mark.parametrize("bad", ["hello", {"role": "user", "content": "hi"}, 42, None])
+def test_messages_that_are_not_a_list_get_a_clear_error(bad: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="messages must be a list") as info:
+        check_messages(bad)
+    assert "messages=[...]" in info.value.fix
+    with pytest.raises(InvalidRequestError, match="tools must be a list"):
+        check_messages([USER], tools=TOOL)
+
+
 def test_named_tool_choice_is_fine_with_thinking_off(fake_deepseek: FakeDeepSeek) -> None:
     choice = {"type": "function", "function": {"name": "get_time"}}
     check_messages([USER], tools=[TOOL], tool_choice=choice, thinking=False)
@@ -197,16 +259,6 @@ def test_named_tool_choice_is_fine_with_thinking_off(fake_deepseek: FakeDeepSeek
         model="deepseek-flash", messages=[USER], tools=[TOOL], tool_choice=choice, **thinking(False)
     )
     assert reply.choices[0].finish_reason == "tool_calls"
-
-
-def test_strict_tools_need_beta_and_all_tools_strict() -> None:
-    strict = strict_tool("get_time", {"type": "object", "properties": {}})
-    check_messages([USER], tools=[strict], beta=True)
-    with pytest.raises(InvalidRequestError, match="beta base") as info:
-        check_messages([USER], tools=[strict])
-    assert info.value.rule == "strict_not_beta"
-    with pytest.raises(InvalidRequestError, match="lack strict"):
-        check_messages([USER], tools=[strict, TOOL], beta=True)
 
 
 def test_a_valid_prefix_history_passes() -> None:
@@ -247,3 +299,18 @@ def test_complete_prefix_needs_a_beta_client(fake_deepseek: FakeDeepSeek) -> Non
     with pytest.raises(InvalidRequestError, match="does not stream"):
         complete_prefix(fake_deepseek.client(beta=True), [USER], "Sure", stream=True)
     assert fake_deepseek.requests == []
+
+
+@pytest.mark.parametrize("prefix", [42, None, ["```"]])
+def test_complete_prefix_refuses_a_prefix_that_is_not_text(fake_deepseek: FakeDeepSeek, prefix: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="prefix must be a string or a prefix_message"):
+        complete_prefix(fake_deepseek.client(beta=True), [USER], prefix)
+    assert fake_deepseek.requests == []
+
+
+@pytest.mark.parametrize("thing", ["The answer is 4.", b"x", 42, None])
+def test_assistant_turn_refuses_what_is_not_a_reply(thing: Any) -> None:
+    # assistant_turn(reply.choices[0].message.content) used to return an empty turn: the text was lost.
+    with pytest.raises(InvalidRequestError, match="takes a completion or message") as info:
+        assistant_turn(thing)
+    assert "assistant_turn(reply)" in info.value.fix

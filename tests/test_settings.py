@@ -2,10 +2,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from deepseek_openai import BETA_BASE_URL, DEFAULT_BASE_URL, InvalidRequestError, MissingAPIKeyError, resolve_settings
+from deepseek_openai import (
+    BETA_BASE_URL,
+    DEFAULT_BASE_URL,
+    InvalidRequestError,
+    MissingAPIKeyError,
+    create_client,
+    resolve_settings,
+)
 from deepseek_openai._settings import beta_url
 
 
@@ -107,9 +115,38 @@ def test_beta_base(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_settings(key, beta=True).base_url == "http://env.test/beta"
 
 
-def test_base_url_must_be_http() -> None:
-    with pytest.raises(InvalidRequestError, match="not an http"):
-        resolve_settings("sk-k-0000000000000", "api.deepseek.com")
+@pytest.mark.parametrize(
+    "url", ["api.deepseek.com", "http://", "https://", "https://:443", "https://api.deepseek.com:x", "http://a b.test"]
+)
+def test_base_url_must_be_http_with_a_host(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(InvalidRequestError, match="not an http\\(s\\) URL with a host") as info:
+        resolve_settings("sk-k-0000000000000", url)
+    assert DEFAULT_BASE_URL in info.value.fix
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", url)  # the same check for the environment
+    with pytest.raises(InvalidRequestError, match="DEEPSEEK_BASE_URL"):
+        resolve_settings("sk-k-0000000000000")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"api_key": 123}, "api_key"),
+        ({"api_key": b"sk-bytes-000000000000"}, "api_key"),
+        ({"base_url": 8080}, "base_url"),
+        ({"env_file": 3}, "env_file"),
+        ({"beta": "no"}, "beta"),
+        ({"beta": None}, "beta"),
+    ],
+)
+def test_wrong_types_get_a_clear_error_naming_the_argument(kwargs: dict[str, Any], name: str) -> None:
+    # create_client(api_key=123) used to raise a bare AttributeError from deep inside.
+    kwargs = {"api_key": "sk-k-0000000000000", **kwargs}
+    with pytest.raises(InvalidRequestError, match=f"^{name} must be") as info:
+        resolve_settings(**kwargs)
+    assert f"pass {name} as" in info.value.fix
+    assert "bytes-0000" not in str(info.value)  # the value itself is never shown
+    with pytest.raises(InvalidRequestError, match=f"^{name} must be"):
+        create_client(**{"env_file": False, **kwargs})
 
 
 def test_dotenv_is_not_read_when_nothing_is_missing(tmp_path: Path) -> None:

@@ -337,3 +337,39 @@ def test_any_split_accumulates_to_the_same_result(
     assert [c["id"] for c in result.tool_calls] == [f"call_{i:02d}_x" for i in range(len(args))]
     usage = result.usage if not as_sdk else result.usage.model_dump(exclude_none=True)
     assert {k: usage[k] for k in USAGE} == USAGE
+
+
+# -- bad input: a clear error, not "the stream broke" (issue 13 item 9) -------------------------------------------
+
+
+def test_a_whole_reply_is_not_a_stream(fake_deepseek: FakeDeepSeek) -> None:
+    reply = fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    for whole in (reply, reply.model_dump()):
+        with pytest.raises(DeepSeekError, match="not a stream: the request was sent without stream=True") as info:
+            collect_stream(whole)
+        assert not isinstance(info.value, StreamInterruptedError) and "stream=True" in info.value.fix
+
+
+@pytest.mark.parametrize("thing", [123, None, "data: {}", b"x", {"object": "chat.completion.chunk"}])
+def test_something_that_is_not_a_stream_gets_a_clear_error(thing: Any) -> None:
+    with pytest.raises(DeepSeekError, match=r"takes the stream that create\(\.\.\., stream=True\) returns") as info:
+        collect_stream(thing)
+    assert type(thing).__name__ in str(info.value) and "collect_stream()" in info.value.fix
+
+
+async def test_acollect_stream_bad_input(fake_deepseek: FakeDeepSeek) -> None:
+    async with fake_deepseek.async_client() as client:
+        reply = await client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+        with pytest.raises(DeepSeekError, match="not a stream: the request was sent without stream=True"):
+            await acollect_stream(reply)  # type: ignore[arg-type]
+        not_awaited = client.chat.completions.create(model="deepseek-flash", messages=HI, stream=True)  # type: ignore[arg-type]
+        with pytest.raises(DeepSeekError, match="coroutine: the create") as info:
+            await acollect_stream(not_awaited)  # type: ignore[arg-type]
+        assert "await acollect_stream(await" in info.value.fix
+        with pytest.raises(DeepSeekError, match=r"not a sync stream: use collect_stream\(stream\)"):
+            await acollect_stream([chunk({"content": "x"}, "stop")])  # type: ignore[arg-type]
+        stream = await client.chat.completions.create(model="deepseek-flash", messages=HI, stream=True)  # type: ignore[arg-type]
+        with pytest.raises(DeepSeekError, match=r"an async stream: use await acollect_stream\(stream\)"):
+            collect_stream(stream)  # type: ignore[arg-type]
+        assert (await acollect_stream(stream)).content == "Echo: hi"  # still whole after the refusal
+    assert len(fake_deepseek.requests) == 2  # the coroutine that was never awaited sent nothing

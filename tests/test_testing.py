@@ -117,7 +117,7 @@ async def test_many_concurrent_async_requests(fake_deepseek: FakeDeepSeek) -> No
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/nowhere", 404), ("GET", "/chat/completions", 405), ("POST", "/completions", 404)],
+    [("GET", "/nowhere", 404), ("GET", "/chat/completions", 405), ("POST", "/v2/chat/completions", 404)],
 )
 def test_unknown_routes(fake_deepseek: FakeDeepSeek, method: str, path: str, status: int) -> None:
     request = urllib.request.Request(

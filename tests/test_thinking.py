@@ -40,8 +40,8 @@ def test_effort_none_goes_with_thinking_off() -> None:
     }
 
 
-@pytest.mark.parametrize("effort", ["medium", "minimal", "xhigh", "HIGH", "", "ultra"])
-def test_unknown_effort_is_refused_naming_the_allowed_values(effort: str) -> None:
+@pytest.mark.parametrize("effort", ["HIGH", "", "turbo", 3])
+def test_unknown_effort_is_refused_naming_the_allowed_values(effort: Any) -> None:
     with pytest.raises(InvalidRequestError) as info:
         thinking(effort=effort)
     err = info.value
@@ -51,9 +51,40 @@ def test_unknown_effort_is_refused_naming_the_allowed_values(effort: str) -> Non
         assert repr(level) in str(err)
 
 
-def test_alias_effort_names_what_deepseek_would_use() -> None:
-    with pytest.raises(InvalidRequestError, match=r"read 'medium' as 'high'"):
-        thinking(effort="medium")
+@pytest.mark.parametrize(
+    ("alias", "level"), [("medium", "high"), ("minimal", "low"), ("xhigh", "high"), ("ultra", "max")]
+)
+def test_alias_effort_is_sent_as_given_with_a_warning_naming_the_level(
+    fake_deepseek: FakeDeepSeek, alias: str, level: str
+) -> None:
+    # DeepSeek accepts its compat aliases (API digest §3), so they are not refused: the warning names the level.
+    with pytest.warns(UserWarning, match=rf"'{alias}' is a compat alias DeepSeek reads as '{level}'") as caught:
+        kwargs = thinking(effort=alias)
+    assert caught[0].filename == __file__ and f"effort={level!r}" in str(caught[0].message)
+    assert kwargs == {"extra_body": {"thinking": {"type": "enabled"}, "reasoning_effort": alias}}
+    fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=HI, **kwargs)
+    assert fake_deepseek.requests[-1].json["reasoning_effort"] == alias
+
+
+def test_alias_effort_with_thinking_off_is_still_a_contradiction() -> None:
+    with pytest.warns(UserWarning, match="compat alias"), pytest.raises(InvalidRequestError, match="ignores"):
+        thinking(False, effort="medium")
+
+
+@pytest.mark.parametrize("enabled", ["no", "false", 0, 1, None, "yes"])
+def test_thinking_refuses_a_non_bool_enabled(enabled: Any) -> None:
+    # thinking("no") used to turn thinking ON (a non-empty string is truthy).
+    with pytest.raises(InvalidRequestError, match="enabled must be True or False") as info:
+        thinking(enabled)
+    assert "thinking(False)" in info.value.fix and repr(enabled) in str(info.value)
+
+
+@pytest.mark.parametrize("extra_body", ["x", [("a", 1)], 3])
+def test_thinking_and_user_id_refuse_an_extra_body_that_is_not_a_dict(extra_body: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="extra_body must be a dict"):
+        thinking(False, extra_body=extra_body)
+    with pytest.raises(InvalidRequestError, match="extra_body must be a dict"):
+        user_id("u1", extra_body=extra_body)
 
 
 def test_effort_none_with_thinking_on_is_contradictory() -> None:
@@ -89,12 +120,27 @@ def test_user_id_accepts_the_documented_alphabet_up_to_512_bytes() -> None:
     assert user_id("a" * 512)["extra_body"]["user_id"] == "a" * 512
 
 
-@pytest.mark.parametrize("value", ["", "a b", "ünï", "a/b", "a" * 513, "x@y.z", 42, None])
-def test_user_id_refuses_other_values(value: Any) -> None:
+@pytest.mark.parametrize("value", ["a" * 513, "é" * 257, 42, None])
+def test_user_id_refuses_what_deepseek_documents_as_invalid(value: Any) -> None:
     with pytest.raises(InvalidRequestError) as info:
         user_id(value)
-    assert info.value.rule == "user_id"
-    assert "512" in info.value.fix and repr(value)[:20] in str(info.value)
+    assert info.value.rule == "user_id" and RULES["user_id"].refuses
+    assert "512" in info.value.fix
+    assert ("bytes" if isinstance(value, str) else type(value).__name__) in str(info.value)
+
+
+def test_user_id_accepts_the_empty_string_an_id_of_its_own() -> None:
+    assert user_id("") == {"extra_body": {"user_id": ""}}  # API digest §12
+
+
+@pytest.mark.parametrize("value", ["a b", "ünï", "a/b", "x@y.z"])
+def test_user_id_with_other_characters_warns_and_is_sent(fake_deepseek: FakeDeepSeek, value: str) -> None:
+    # The newest docs only prefer [A-Za-z0-9_-] (an older page required it): unknown, so a warning.
+    with pytest.warns(UserWarning, match="other than letters, digits") as caught:
+        kwargs = user_id(value)
+    assert caught[0].filename == __file__ and not RULES["user_id_chars"].refuses
+    fake_deepseek.client().chat.completions.create(model="deepseek-flash", messages=HI, **kwargs)
+    assert fake_deepseek.requests[-1].json["user_id"] == value
 
 
 # -- over the double -------------------------------------------------------------------------------------------

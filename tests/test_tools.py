@@ -129,9 +129,6 @@ def test_requests_deepseek_would_refuse_fail_before_the_network(fake_deepseek: F
     with pytest.raises(InvalidRequestError) as info:
         run_tools(client, [USER], [WEATHER], [get_weather], tool_choice="required")
     assert info.value.rule == "tool_choice_thinking"
-    with pytest.raises(InvalidRequestError) as info:
-        run_tools(client, [USER], [strict_tool("get_weather", WEATHER["function"]["parameters"])], [get_weather])
-    assert info.value.rule == "strict_not_beta"
     with pytest.raises(InvalidRequestError, match="does not stream"):
         run_tools(client, [USER], [WEATHER], [get_weather], stream=True)
     with pytest.raises(InvalidRequestError, match="max_rounds"):
@@ -170,6 +167,28 @@ async def test_arun_tools_feeds_back_async_exceptions(fake_deepseek: FakeDeepSee
     async with fake_deepseek.async_client() as client:
         result = await arun_tools(client, [USER], [WEATHER], {"get_weather": get_weather})
     assert _tool_messages(result)[0]["content"] == "Error: RuntimeError: service down"
+
+
+def test_strict_tools_on_the_main_base_run_with_a_warning(fake_deepseek: FakeDeepSeek) -> None:
+    # DeepSeek answered HTTP 200 to strict tools on the main base (API digest §18): run_tools warns, never refuses.
+    fake_deepseek.add_reply(tool_calls=[{"name": "get_weather", "arguments": {"city": "HZ"}}])
+    fake_deepseek.add_reply("Sunny.")
+    tool = strict_tool("get_weather", WEATHER["function"]["parameters"])
+    with pytest.warns(UserWarning, match="not on the beta base URL") as caught:
+        result = run_tools(fake_deepseek.client(), [USER], [tool], [get_weather])
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert result.content == "Sunny."
+    assert [r.path for r in fake_deepseek.requests] == ["/chat/completions"] * 2
+    assert fake_deepseek.requests[0].json["tools"] == [tool]
+
+
+async def test_arun_tools_strict_tools_on_the_main_base_warn(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.add_reply("Nothing to call.")
+    tool = strict_tool("get_weather", WEATHER["function"]["parameters"])
+    async with fake_deepseek.async_client() as client:
+        with pytest.warns(UserWarning, match="may not enforce"):
+            result = await arun_tools(client, [USER], [tool], [get_weather])
+    assert result.content == "Nothing to call." and fake_deepseek.requests[0].json["tools"] == [tool]
 
 
 def test_strict_tools_run_on_the_beta_base(fake_deepseek: FakeDeepSeek) -> None:
@@ -323,3 +342,18 @@ def test_longest_valid_name_is_accepted() -> None:
         "required": [],
         "additionalProperties": False,
     }
+
+
+@pytest.mark.parametrize("max_rounds", ["3", 2.5, True, None])
+def test_max_rounds_that_is_not_a_whole_number_is_refused(fake_deepseek: FakeDeepSeek, max_rounds: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="max_rounds") as info:
+        run_tools(fake_deepseek.client(), [USER], [WEATHER], [get_weather], max_rounds=max_rounds)
+    assert "1 or more" in info.value.fix and fake_deepseek.requests == []
+
+
+@pytest.mark.parametrize("functions", [get_weather, "get_weather", ["get_weather"], {"get_weather": 42}])
+def test_functions_that_are_not_functions_are_refused(fake_deepseek: FakeDeepSeek, functions: Any) -> None:
+    # A single function instead of a list used to fail with a raw TypeError.
+    with pytest.raises(InvalidRequestError, match="functions must be a list of functions") as info:
+        run_tools(fake_deepseek.client(), [USER], [WEATHER], functions)
+    assert "functions=[get_weather" in info.value.fix and fake_deepseek.requests == []

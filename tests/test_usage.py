@@ -120,6 +120,17 @@ def test_usage_adds() -> None:
     assert total == Usage(1010, 800, 210, 501, 120, 1511)
 
 
+def test_sum_of_usages_works() -> None:
+    # sum() starts from 0: Usage supports 0 + usage (issue 13 item 9); other numbers are still refused.
+    other = Usage(prompt_tokens=10, cache_miss_tokens=10, completion_tokens=1, total_tokens=11)
+    assert sum([EXPECTED, other]) == EXPECTED + other == Usage(1010, 800, 210, 501, 120, 1511)
+    assert sum([], Usage()) == Usage() and sum([other]) is other
+    with pytest.raises(TypeError):
+        1 + other  # type: ignore[operator]
+    with pytest.raises(TypeError):
+        0.0 + other  # type: ignore[operator]
+
+
 # --- is_peak ----------------------------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._models import EFFORT_LEVELS, FIM_MAX_TOKENS, MAX_TOOLS, MODELS
+from .._rules import RULES
 from ._script import ApiError
 from ._vision import check_images
 
@@ -19,12 +20,18 @@ __all__ = ["check_auth", "check_chat", "check_fim", "effort_of", "parse_error", 
 
 # Compat aliases the service maps onto EFFORT_LEVELS instead of refusing them (guides/thinking_mode).
 _EFFORT_ALIASES = {"minimal": "low", "medium": "high", "xhigh": "high", "ultra": "max"}
-_ROLES = ("system", "user", "assistant", "tool")
+# latest_reminder is a role of its own since 2026-11-13 (API digest §18; DeepSeek's serde error lists it, §4).
+_ROLES = ("system", "user", "assistant", "tool", "latest_reminder")
 # Function names: at most 64 of [A-Za-z0-9_-] (guides/tool_calls); user_id: same alphabet, <= 512 bytes, and the
 # empty string is a valid id of its own (quick_start/rate_limit).
 _TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _USER_ID = re.compile(r"[A-Za-z0-9_-]*")
 _DESERIALIZE = "Failed to deserialize the JSON body into the target type: "
+
+
+def _refusal(rule_id: str) -> ApiError | None:
+    # Like our client-side checks, the double refuses only what DeepSeek is known to refuse (RULES evidence).
+    return ApiError.from_rule(rule_id) if RULES[rule_id].refuses else None
 
 
 def parse_error(detail: str) -> ApiError:
@@ -120,7 +127,7 @@ def _check_tool_messages(messages: list[Mapping[str, Any]]) -> ApiError | None:
             pending = {call.get("id") for call in message.get("tool_calls") or () if isinstance(call, Mapping)}
         elif role == "tool":
             if pending is None or message.get("tool_call_id") not in pending:
-                return ApiError.from_rule("tool_without_call")
+                return _refusal("tool_without_call")
         else:
             pending = None
     return None
@@ -154,20 +161,23 @@ def check_chat(body: Any, beta: bool) -> ApiError | None:
         if not isinstance(name, str) or not _TOOL_NAME.fullmatch(name):
             return ApiError.from_rule("tool_name", name=name)
     user_id = body.get("user_id")
-    if user_id is not None and (
-        not isinstance(user_id, str) or not _USER_ID.fullmatch(user_id) or len(user_id.encode()) > 512
-    ):
+    if user_id is not None and not isinstance(user_id, str):
+        return _shape(f"user_id: invalid type: {type(user_id).__name__}, expected a string")
+    if user_id is not None and len(user_id.encode()) > 512:
         return ApiError.from_rule("user_id")
+    if user_id is not None and not _USER_ID.fullmatch(user_id) and RULES["user_id_chars"].refuses:
+        return ApiError.from_rule("user_id_chars")
     thinking = thinking_on(body)
     choice = body.get("tool_choice")
     if thinking and (choice == "required" or isinstance(choice, Mapping)):
         # Thinking mode cannot be forced to call a tool (guides/thinking_mode: "Disable thinking mode first").
         return ApiError.from_rule("tool_choice_thinking")
     prefixed = [i for i, m in enumerate(messages) if m.get("prefix")]
-    if prefixed and not beta:
-        # Chat prefix completion exists only on the beta base (guides/chat_prefix_completion).
+    if prefixed and not beta and RULES["prefix_not_beta"].refuses:
+        # Chat prefix completion exists only on the beta base (guides/chat_prefix_completion; 400 observed).
         return ApiError.from_rule("prefix_not_beta")
-    if prefixed and (prefixed != [len(messages) - 1] or messages[-1].get("role") != "assistant"):
+    misplaced = prefixed and (prefixed != [len(messages) - 1] or messages[-1].get("role") != "assistant")
+    if misplaced and RULES["prefix_not_last"].refuses:
         return ApiError.from_rule("prefix_not_last")
     failure = _check_tool_messages(messages)
     if failure is not None:
@@ -186,7 +196,7 @@ def check_fim(body: Any) -> ApiError | None:
     if failure is not None:
         return failure
     toggle = body.get("thinking")
-    if isinstance(toggle, Mapping) and toggle.get("type") == "enabled":
+    if isinstance(toggle, Mapping) and toggle.get("type") == "enabled" and RULES["fim_thinking"].refuses:
         # FIM is non-thinking only; no thinking field means non-thinking here (guides/fim_completion).
         return ApiError.from_rule("fim_thinking")
     # FIM completions are capped at 4K tokens (guides/fim_completion).

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._rules import RULES
 from ._checks import check_auth, check_chat, check_fim, parse_error
 from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
@@ -307,8 +308,8 @@ class FakeDeepSeek(NewApiScripts):
             known = any(r == route for _, r in _ROUTES)
             status, message = (405, "Method Not Allowed") if known else (404, "Not Found")
             return self._error(handler, ApiError(status, message))
-        if kind == "fim" and not beta:
-            # The main base has no /completions route: FIM lives under /beta (guides/fim_completion).
+        if kind == "fim" and not beta and RULES["fim_not_beta"].refuses:
+            # FIM is documented under /beta only (guides/fim_completion); the main base's answer is not known.
             return self._error(handler, ApiError.from_rule("fim_not_beta"))
         failure = check_auth(headers.get("authorization"), self._api_key)
         if failure is not None:
