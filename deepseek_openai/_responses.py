@@ -8,11 +8,12 @@ dicts alike, so it works on openai 1.57, which has no ``client.responses`` (post
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from ._access import field
-from ._errors import DeepSeekError
+from ._errors import DeepSeekError, InvalidRequestError
 from ._stream import Callback, StreamResult, acollect_stream, collect_stream
 
 __all__ = [
@@ -197,6 +198,19 @@ class _Chunks:
         }
 
 
+def _check_events(stream: Any, name: str) -> None:
+    # A whole reply or an un-awaited call is bad input, not a broken stream: say so before reading anything.
+    awaitable = inspect.iscoroutine(stream)
+    if awaitable:
+        stream.close()
+    if awaitable or field(stream, "object") == "response" or isinstance(stream, (str, bytes, Mapping)):
+        what = "a coroutine (not awaited)" if awaitable else f"a whole {type(stream).__name__}"
+        raise InvalidRequestError(
+            f"{name}() takes the event stream of client.responses.create(..., stream=True), not {what}.",
+            fix="pass stream=True to create(...) (and await it on an async client), or read the Response directly.",
+        )
+
+
 def _sync_chunks(stream: Iterable[Any]) -> Iterator[dict[str, Any]]:
     chunks = _Chunks()
     try:
@@ -249,6 +263,7 @@ def collect_response_stream(
             reported ``response.failed`` (then ``__cause__`` is a :class:`ResponseFailedError` with DeepSeek's
             message); ``.partial`` holds what arrived.
     """
+    _check_events(stream, "collect_response_stream")
     return collect_stream(_sync_chunks(stream), on_reasoning=on_reasoning, on_content=on_content)
 
 
@@ -256,4 +271,5 @@ async def acollect_response_stream(
     stream: AsyncIterable[Any], *, on_reasoning: Callback | None = None, on_content: Callback | None = None
 ) -> StreamResult:
     """Async twin of :func:`collect_response_stream`; callbacks may be plain or async functions."""
+    _check_events(stream, "acollect_response_stream")
     return await acollect_stream(_async_chunks(stream), on_reasoning=on_reasoning, on_content=on_content)

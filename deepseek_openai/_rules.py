@@ -151,23 +151,7 @@ RULES: Mapping[str, Rule] = _table(
         "append response_turn(response) to the input instead of only its messages and function calls.",
         f"{DOCS}/guides/responses_api",
         note="[!] the rule is documented; the Responses wording is not",
-    ),
-    Rule(
-        "image_model",
-        400,
-        "The model `{model}` does not support image input",
-        "send images to model='deepseek-flash' (model_info(model).input_modalities lists 'image'); "
-        "deepseek-v4-pro reads text only.",
-        f"{DOCS}/guides/vision",
-        note="[!] status documented, wording not",
-    ),
-    Rule(
-        "image_role",
-        400,
-        "Image content is only supported in user messages",
-        "move the image part into a role='user' message.",
-        f"{DOCS}/guides/vision",
-        note="[!] secondary source; wording not documented",
+        evidence="documented §18 (reasoning items go back in thinking mode with tools); the wording is not",
     ),
     Rule(
         "image_url",
@@ -177,6 +161,7 @@ RULES: Mapping[str, Rule] = _table(
         "data: URL.",
         f"{DOCS}/guides/vision",
         note="[!] limits documented, wording not",
+        evidence="documented §18 (https or data: URLs, at most 8192 characters)",
     ),
     Rule(
         "image_type",
@@ -185,6 +170,7 @@ RULES: Mapping[str, Rule] = _table(
         "convert the image to JPEG, PNG, GIF or WebP.",
         f"{DOCS}/guides/vision",
         note="[!] formats documented, wording not",
+        evidence="documented §18 (JPEG, PNG, GIF, WebP)",
     ),
     Rule(
         "image_size",
@@ -194,6 +180,7 @@ RULES: Mapping[str, Rule] = _table(
         "(purpose='user_data') and send its file_id.",
         f"{DOCS}/guides/vision",
         note="[!] limit documented, wording not",
+        evidence="documented §18 (an inline image is at most 32 MiB)",
     ),
     Rule(
         "file_purpose",
@@ -202,6 +189,7 @@ RULES: Mapping[str, Rule] = _table(
         "upload images with purpose='user_data', documents with 'text_recognition' or 'rich_layout_recognition'.",
         f"{DOCS}/api/upload-file",
         note="[!] purposes documented, wording not",
+        evidence="documented §18 (user_data, text_recognition, rich_layout_recognition)",
     ),
     Rule(
         "file_size",
@@ -210,6 +198,7 @@ RULES: Mapping[str, Rule] = _table(
         "split or shrink the file: images up to 64 MiB, PDF/Word/PPT up to 100 MiB, text and sheets up to 32 MiB.",
         f"{DOCS}/api/upload-file",
         note="[!] limits documented, wording not",
+        evidence="documented §18 (64 MiB images, 100 MiB PDF/Word/PPT, 32 MiB text and sheets)",
     ),
     Rule(
         "file_expiry",
@@ -218,6 +207,7 @@ RULES: Mapping[str, Rule] = _table(
         "pass expires_after={'anchor': 'created_at', 'seconds': N} with N from 3600 to 2592000, or leave it out.",
         f"{DOCS}/api/upload-file",
         note="[!] range documented, wording not",
+        evidence="documented §14, §18 (3600 to 2592000 seconds)",
     ),
     Rule(
         "file_not_found",
@@ -226,6 +216,7 @@ RULES: Mapping[str, Rule] = _table(
         "check the id: client.files.list() shows the files you have; deleted and expired files are gone.",
         f"{DOCS}/api/upload-file",
         note="[!] wording not documented",
+        evidence="unknown §18: an unknown id cannot succeed, but the status and text are not documented",
     ),
     Rule(
         "file_content",
@@ -234,6 +225,7 @@ RULES: Mapping[str, Rule] = _table(
         "DeepSeek keeps no downloadable copy: keep your own copy of what you upload.",
         f"{DOCS}/api/upload-file",
         note="[!] /files/{id}/content is documented as unsupported; status and wording are not",
+        evidence="documented §18 (/files/{id}/content is unsupported)",
     ),
     Rule(
         "search_query",
@@ -242,6 +234,7 @@ RULES: Mapping[str, Rule] = _table(
         "pass a query of 1 to 128 characters (operators such as site: count too).",
         f"{DOCS}/api/search",
         note="[!] range documented, wording not",
+        evidence="documented §18 (1 to 128 characters)",
     ),
     Rule(
         "search_count",
@@ -250,6 +243,7 @@ RULES: Mapping[str, Rule] = _table(
         "pass count from 1 to 50 (default 10).",
         f"{DOCS}/api/search",
         note="[!] range documented, wording not",
+        evidence="documented §18 (1 to 50)",
     ),
     Rule(
         "fetch_url",
@@ -258,6 +252,7 @@ RULES: Mapping[str, Rule] = _table(
         "pass one http(s) URL of at most 8192 characters, with no user:password@ part.",
         f"{DOCS}/api/fetch",
         note="[!] rules documented, wording not",
+        evidence="documented §18 (http/https, at most 8192 characters, no credentials)",
     ),
     Rule(
         "too_many_tools",

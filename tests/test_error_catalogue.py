@@ -236,6 +236,12 @@ CASES: list[Case] = [
         "StreamInterruptedError",
         lambda: ds.collect_response_stream([FAILED_EVENT]),
     ),
+    Case(
+        "responses",
+        "`collect_response_stream()` of a whole Response",
+        "InvalidRequestError",
+        lambda: ds.collect_response_stream({"object": "response", "output": []}),
+    ),
     Case("responses", "`response_turn()` of a chat completion", "TypeError", lambda: ds.response_turn({"choices": []})),
     Case(
         "json",

@@ -13,6 +13,7 @@ import openai
 import pytest
 
 from deepseek_openai import (
+    InvalidRequestError,
     ResponseFailedError,
     StreamInterruptedError,
     acollect_response_stream,
@@ -161,3 +162,13 @@ def test_typed_sdk_objects(fake_deepseek: FakeDeepSeek) -> None:
     events = client.responses.create(model="deepseek-flash", input="Weather?", tools=TOOLS, stream=True)  # type: ignore[arg-type]
     collected = collect_response_stream(events)
     assert collected.tool_calls[0]["function"]["arguments"] == turn[1]["arguments"]
+
+
+async def test_whole_reply_is_refused_as_bad_input(fake_deepseek: FakeDeepSeek) -> None:
+    reply = create(fake_deepseek.client(), input="hi")
+    with pytest.raises(InvalidRequestError, match="not a whole dict"):
+        collect_response_stream(reply)
+    async with fake_deepseek.async_client() as client:
+        pending = client.post("/responses", body={"model": "deepseek-flash", "input": "hi"}, cast_to=object)
+        with pytest.raises(InvalidRequestError, match="not a coroutine"):
+            await acollect_response_stream(pending)  # type: ignore[arg-type]

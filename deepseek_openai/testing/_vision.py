@@ -34,11 +34,9 @@ def check_images(messages: Iterable[Mapping[str, Any]], model: str) -> ApiError 
         urls = image_urls(message.get("content"))
         if not urls:
             continue
-        if message.get("role", "user") != "user":
-            return ApiError.from_rule("image_role")
-        if not MODELS[model].vision:
-            # Images to deepseek-v4-pro are refused with 400 (guides/vision; /models input_modalities ["text"]).
-            return ApiError.from_rule("image_model", model=model)
+        if message.get("role", "user") != "user" or not MODELS[model].vision:
+            # Images go to deepseek-flash in user messages only; else DeepSeek's 400 (guides/vision, issue 13).
+            return ApiError.from_rule("image_input")
         for url in filter(None, urls):  # "" is a part by file_id
             problem = image_problem(url)
             if problem is not None:
