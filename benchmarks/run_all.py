@@ -217,6 +217,22 @@ def fmt(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+def print_table(rows: list[Row], n: int) -> None:
+    """Print the run's header line and its rows as a Markdown table (sizes in MB for ``MB`` rows)."""
+    print(
+        f"\nPython {platform.python_version()}, openai {openai.__version__}, {platform.machine()}, "
+        f"{os.cpu_count()} cores; medians of {n} alternating rounds ({4 * n} for requests); "
+        "ratio = median of the per-round ratios ours / raw\n"
+    )
+    print("| comparison | deepseek_openai | raw openai | ratio | target |")
+    print("|---|---|---|---|---|")
+    for name, ours, raw, ratio, target in rows:
+        if math.isnan(ratio):  # a size or count of ours alone
+            print(f"| {name} | {f'{ours:.1f} MB' if 'MB' in name else f'{-ours:,.0f}'} | | | {target} |")
+        else:
+            print(f"| {name} | {fmt(ours)} | {fmt(raw)} | {ratio:.3f} | {target} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
@@ -228,15 +244,7 @@ def main() -> None:
         rows += bench_requests(ds, calls, stream_calls, n)
         rows += bench_collect(ds, chunks, n)
         bare_rps, sdk_rps = bench_double(ds, calls, n)
-    print(
-        f"\nPython {platform.python_version()}, openai {openai.__version__}, {platform.machine()}, "
-        f"{os.cpu_count()} cores; medians of {n} alternating rounds ({4 * n} for requests); "
-        "ratio = median of the per-round ratios ours / raw\n"
-    )
-    print("| comparison | deepseek_openai | raw openai | ratio | target |")
-    print("|---|---|---|---|---|")
-    for name, ours, raw, ratio, target in rows:
-        print(f"| {name} | {fmt(ours)} | {fmt(raw)} | {ratio:.3f} | {target} |")
+    print_table(rows, n)
     print(
         f"| FakeDeepSeek, non-streaming requests/s over one keep-alive connection (`http.client`) "
         f"| {bare_rps:,.0f}/s | | | ≥ 1,000/s |"

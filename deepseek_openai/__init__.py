@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         create_client,
         create_http_client,
     )
+    from ._compat import REWRITES, Rewrite
     from ._errors import (
         DeepSeekError,
         InvalidRequestError,
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
     from ._tools import ToolRoundsExceededError, ToolRunResult, arun_tools, run_tools
     from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
     from ._vision import image_part
+    from ._warnings import CompatWarning, LegacyModelWarning
     from ._webtools import (
         FetchedPage,
         SearchOptions,
@@ -89,6 +91,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
+    "._compat": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
         "DEFAULT_TIMEOUT",
@@ -159,6 +162,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tool_cost",
         "web_search",
     ),
+    "._warnings": ("CompatWarning", "LegacyModelWarning"),
 }
 _MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -193,9 +197,11 @@ __all__ = [
     "MODELS",
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
+    "REWRITES",
     "RULES",
     "TOOL_PRICES",
     "Balance",
+    "CompatWarning",
     "Cost",
     "CurrencyBalance",
     "DeepSeekError",
@@ -206,6 +212,7 @@ __all__ = [
     "InvalidRequestError",
     "JSONOutputError",
     "LegacyModelError",
+    "LegacyModelWarning",
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelName",
@@ -214,6 +221,7 @@ __all__ = [
     "Prices",
     "Rates",
     "ResponseFailedError",
+    "Rewrite",
     "Rule",
     "SearchOptions",
     "SearchResult",

@@ -7,8 +7,9 @@ from typing import Any
 
 import openai
 
+from ._compat import MissingReasoning
 from ._errors import InvalidRequestError
-from ._hook import LEGACY_MODES, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
+from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
 from ._settings import EnvFile, resolve_settings
 
 try:
@@ -57,11 +58,7 @@ def _prepare(
     legacy_models: str,
     kwargs: dict[str, Any],
 ) -> dict[str, Any]:
-    if legacy_models not in LEGACY_MODES:
-        raise InvalidRequestError(
-            f"legacy_models={legacy_models!r} is not a mode.",
-            fix="use legacy_models='translate' (default), 'error' or 'pass'.",
-        )
+    _check_modes(legacy_models, "error")
     settings = resolve_settings(api_key, base_url, env_file=env_file, beta=beta)
     headers = _neutral_headers(settings.api_key, kwargs)
     headers.update(kwargs.pop("default_headers", None) or {})
@@ -79,6 +76,19 @@ def _prepare(
     return {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
 
 
+def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
+    if legacy_models not in LEGACY_MODES:
+        raise InvalidRequestError(
+            f"legacy_models={legacy_models!r} is not a mode.",
+            fix="use legacy_models='translate' (default), 'error' or 'pass'.",
+        )
+    if missing_reasoning not in MISSING_REASONING:
+        raise InvalidRequestError(
+            f"missing_reasoning={missing_reasoning!r} is not a mode.",
+            fix="use missing_reasoning='error' (default) or 'disable_thinking'.",
+        )
+
+
 def _needs_hook(http_client: object) -> bool:
     return not isinstance(http_client, (DeepSeekHttpClient, AsyncDeepSeekHttpClient))
 
@@ -90,6 +100,8 @@ def create_client(
     beta: bool = False,
     env_file: EnvFile = None,
     legacy_models: LegacyMode = "translate",
+    compat: bool = True,
+    missing_reasoning: MissingReasoning = "error",
     **kwargs: Any,
 ) -> openai.OpenAI:
     """Return an ``openai.OpenAI`` client set up for DeepSeek.
@@ -108,11 +120,21 @@ def create_client(
             ``PYTHON_DOTENV_DISABLED`` variable turns ``.env`` reading off.
         legacy_models: what to do with the retired ids ``deepseek-chat`` / ``deepseek-reasoner``:
             ``"translate"`` (default) sends ``deepseek-flash`` with thinking off / on and warns once
-            (``DeprecationWarning``); ``"error"`` raises :class:`LegacyModelError` before sending; ``"pass"`` sends
-            them untouched. An explicit ``thinking`` in ``extra_body`` is kept. The same hook warns once when
+            (``LegacyModelWarning``, a ``FutureWarning``); ``"error"`` raises :class:`LegacyModelError` before
+            sending (on ``/responses`` too); ``"pass"`` sends them untouched. An explicit ``thinking`` or
+            ``reasoning_effort`` decides thinking; the name only fills the default. The same hook warns once when
             ``temperature`` or a penalty is sent while thinking is on. A custom ``http_client`` switches the
             hook off (a warning says so) unless it comes from :func:`create_http_client`. Default clients share
             one verifying TLS context per process, so creating a client costs well under a millisecond.
+        compat: ``True`` (default) lets the request hook make OpenAI-style requests work on DeepSeek (the rows of
+            ``REWRITES``: ``developer`` → ``system``, ``max_completion_tokens`` → ``max_tokens``, forced
+            ``tool_choice`` → thinking off, ``json_schema`` → ``json_object`` + schema, and the reasoning memory
+            that fills ``reasoning_content`` back into tool loops); ``False`` sends every request exactly as written.
+            A request that needs none of this goes out byte-identical either way.
+        missing_reasoning: what to do when a tools request with thinking on sends back an assistant turn whose
+            reasoning this client never received: ``"error"`` (default) raises :class:`InvalidRequestError`
+            naming the message before sending; ``"disable_thinking"`` sends that request with thinking off
+            (DeepSeek's passback rule holds in thinking mode only) and warns once.
         **kwargs: passed to ``openai.OpenAI`` as is (``timeout``, ``max_retries``, ``default_headers``,
             ``http_client``, ...). Defaults: ``timeout`` 1800 s read / 10 s connect, ``max_retries`` 2.
 
@@ -123,9 +145,12 @@ def create_client(
         MissingAPIKeyError: no key was found (the message lists the three places looked in).
         InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode.
     """
-    options = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
+    _check_modes(legacy_models, missing_reasoning)
+    options = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = DeepSeekHttpClient(legacy_models=legacy_models)
+        options["http_client"] = DeepSeekHttpClient(
+            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
+        )
     return openai.OpenAI(**options)
 
 
@@ -136,28 +161,60 @@ def create_async_client(
     beta: bool = False,
     env_file: EnvFile = None,
     legacy_models: LegacyMode = "translate",
+    compat: bool = True,
+    missing_reasoning: MissingReasoning = "error",
     **kwargs: Any,
 ) -> openai.AsyncOpenAI:
     """Return an ``openai.AsyncOpenAI`` client set up for DeepSeek; the async twin of :func:`create_client`.
 
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
-    options = _prepare(api_key, base_url, env_file, beta, legacy_models, kwargs)
+    _check_modes(legacy_models, missing_reasoning)
+    options = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = AsyncDeepSeekHttpClient(legacy_models=legacy_models)
+        options["http_client"] = AsyncDeepSeekHttpClient(
+            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
+        )
     return openai.AsyncOpenAI(**options)
 
 
-def create_http_client(*, legacy_models: LegacyMode = "translate", **kwargs: Any) -> DeepSeekHttpClient:
-    """Return the sync HTTP client :func:`create_client` uses, for passing custom httpx options (proxy, limits).
+def create_http_client(
+    *,
+    legacy_models: LegacyMode = "translate",
+    compat: bool = True,
+    missing_reasoning: MissingReasoning = "error",
+    **kwargs: Any,
+) -> DeepSeekHttpClient:
+    """Return the sync HTTP client :func:`create_client` uses, for custom httpx options or for a framework.
+
+    Hand it to any code that builds its own ``openai.OpenAI`` (``http_client=create_http_client()``): the request
+    hook and the reasoning memory then work there too.
 
     Args:
         legacy_models: as in :func:`create_client`.
+        compat: as in :func:`create_client`.
+        missing_reasoning: as in :func:`create_client`.
         **kwargs: httpx client options, passed on as is.
+
+    Returns:
+        An ``httpx.Client`` subclass (the SDK's ``DefaultHttpxClient``).
+
+    Raises:
+        InvalidRequestError: a bad ``legacy_models`` or ``missing_reasoning`` mode.
     """
-    return DeepSeekHttpClient(legacy_models=legacy_models, **kwargs)
+    _check_modes(legacy_models, missing_reasoning)
+    return DeepSeekHttpClient(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning, **kwargs)
 
 
-def create_async_http_client(*, legacy_models: LegacyMode = "translate", **kwargs: Any) -> AsyncDeepSeekHttpClient:
+def create_async_http_client(
+    *,
+    legacy_models: LegacyMode = "translate",
+    compat: bool = True,
+    missing_reasoning: MissingReasoning = "error",
+    **kwargs: Any,
+) -> AsyncDeepSeekHttpClient:
     """Return the async HTTP client :func:`create_async_client` uses; the async twin of :func:`create_http_client`."""
-    return AsyncDeepSeekHttpClient(legacy_models=legacy_models, **kwargs)
+    _check_modes(legacy_models, missing_reasoning)
+    return AsyncDeepSeekHttpClient(
+        legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning, **kwargs
+    )

@@ -1,7 +1,8 @@
-"""The request hook: legacy model names and thinking-mode warnings, applied as the SDK builds each request.
+"""The request hook: the compat layer every request of our clients passes (rewrites in ``_compat.REWRITES``).
 
-It lives in ``build_request`` of an httpx client subclass (public httpx API): the SDK calls it outside its retry
-loop, so an error raised here reaches the caller as itself, not as a retried ``APIConnectionError``.
+It lives in ``build_request`` and ``send`` of an httpx client subclass (public httpx API): the SDK calls
+``build_request`` outside its retry loop, so an error raised here reaches the caller as itself, not as a retried
+``APIConnectionError``; ``send`` sees every reply, so the reasoning memory learns from it.
 """
 
 from __future__ import annotations
@@ -9,116 +10,97 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import re
 import ssl
-import sys
-import warnings
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 import openai
 
-from ._errors import LegacyModelError
-from ._models import MODELS
-from ._rules import RULES
+from ._compat import LegacyMode as LegacyMode
+from ._compat import MissingReasoning, Options
+from ._memory import ReasoningMemory
+from ._rewrite import rewrite_body
+from ._sse import tap_response
+from ._thinking import thinks
+from ._warnings import _WARNED as _WARNED
+from ._warnings import warn_once as warn_once
 
 __all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewrite_request", "warn_once"]
 
-LegacyMode = Literal["translate", "error", "pass"]
 LEGACY_MODES: tuple[str, ...] = ("translate", "error", "pass")
+MISSING_REASONING: tuple[str, ...] = ("error", "disable_thinking")
+_BARE = "deepseek_openai.sent_without_thinking"
 
-# Bodies without one of these byte strings need no rewrite and no warning: they are never parsed.
-_NEEDLE = re.compile(rb'"(?:deepseek-chat|deepseek-reasoner|temperature|presence_penalty|frequency_penalty)"')
-_SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
-_INTERNAL = frozenset({"deepseek_openai", "openai", "httpx", "httpx2", "httpcore", "httpcore2", "anyio", "asyncio"})
-_WARNED: set[str] = set()
-
-
-def _stacklevel() -> int:
-    # Point the warning at the first frame outside the SDK stack, so Python's default filters show it.
-    level, frame = 1, sys._getframe(1)
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _INTERNAL:
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def warn_once(key: str, message: str, category: type[Warning]) -> None:
-    """Warn once per process per ``key``, attributed to the user's calling line."""
-    if key in _WARNED:
-        return
-    _WARNED.add(key)
-    warnings.warn(message, category, stacklevel=_stacklevel())
+# A 2.x/3.x body (compact JSON bytes) without any of these needs no rewrite and no warning: it is never parsed.
+_NEEDLES = (
+    b'"deepseek-chat"',
+    b'"deepseek-reasoner"',
+    b'"developer"',
+    b'"json_schema"',
+    b'"max_completion_tokens"',
+    b'"temperature"',
+    b'"presence_penalty"',
+    b'"frequency_penalty"',
+)
 
 
-def _thinking_on(body: Mapping[str, Any]) -> bool:
-    # Thinking is on unless switched off; the toggle wins over effort (guides/thinking_mode).
-    toggle = body.get("thinking")
-    if isinstance(toggle, Mapping) and toggle.get("type") == "disabled":
-        return False
-    return body.get("reasoning_effort") != "none"
-
-
-def _rewrite(body: dict[str, Any], chat: bool, mode: LegacyMode) -> bool:
-    changed = False
-    model = body.get("model")
-    info = MODELS.get(model) if isinstance(model, str) else None
-    if info is not None and info.status == "retired" and mode != "pass":
-        thinking = "enabled" if info.legacy_thinking else "disabled"
-        how = (
-            " (thinking is on by default)"
-            if info.legacy_thinking
-            else ' with extra_body={"thinking": {"type": "disabled"}}'
-        )
-        fix = f"write model={info.served_by!r}{how}"
-        if mode == "error":
-            raise LegacyModelError(
-                f"DeepSeek retired model {model!r} on 2026-07-24 and answers 400 to it.",
-                fix=f"{fix}, or create the client with legacy_models='translate'.",
-                rule="retired_model",
-            )
-        body["model"] = info.served_by
-        # Chat only: FIM takes no thinking field and is always non-thinking (guides/fim_completion).
-        if chat and "thinking" not in body:
-            body["thinking"] = {"type": thinking}
-        how_sent = f" with thinking {'on' if _thinking_on(body) else 'off'}" if chat else ""
-        warn_once(
-            f"legacy:{model}",
-            f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
-            f"{info.served_by!r}{how_sent}. To silence this, {fix}.",
-            DeprecationWarning,
-        )
-        changed = True
-    if chat and _thinking_on(body):
-        sent = [k for k in _SAMPLING if body.get(k) is not None]
-        if sent:
-            # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
-            warn_once(
-                "sampling",
-                f"{', '.join(sent)} has no effect while thinking is on (DeepSeek ignores it). "
-                f"Fix: {RULES['ignored_sampling'].fix}",
-                UserWarning,
-            )
-    return changed
-
-
-def rewrite_request(url: object, kwargs: dict[str, Any], mode: LegacyMode) -> dict[str, Any]:
-    """Return ``build_request`` keywords with legacy names translated (or refused); warn as needed."""
+def _endpoint(url: object) -> str | None:
     path = str(url).split("?", 1)[0]
-    chat = path.endswith("/chat/completions")
-    if not (chat or path.endswith("/completions")):
+    if path.endswith("/chat/completions"):
+        return "chat"
+    if path.endswith("/completions"):
+        return "fim"
+    return "responses" if path.endswith("/responses") else None
+
+
+def _may_need(content: bytes, endpoint: str) -> bool:
+    if any(needle in content for needle in _NEEDLES):
+        return True
+    if endpoint != "chat":
+        return False
+    choice = content.find(b'"tool_choice":')
+    if choice >= 0 and content[choice + 14 : choice + 20] not in (b'"auto"', b'"none"'):
+        return True  # "required" or a named function
+    # With tools and thinking not switched off, an assistant turn without a reasoning string may need one.
+    return (
+        b'"tools":' in content
+        and b'"thinking":{"type":"disabled"}' not in content
+        and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
+    )
+
+
+def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
+    """Return whether these ``build_request`` keywords are a tool request with thinking off (cheap byte checks)."""
+    body = kwargs.get("json")
+    if isinstance(body, Mapping):
+        return bool(body.get("tools")) and not thinks(body)
+    content = kwargs.get("content")
+    if not isinstance(content, bytes) or b'"tools":' not in content:
+        return False
+    return b'"thinking":{"type":"disabled"}' in content or (
+        b'"reasoning_effort":"none"' in content and b'"thinking":{"type":"enabled"}' not in content
+    )
+
+
+def rewrite_request(url: object, kwargs: dict[str, Any], options: Options, memory: ReasoningMemory) -> dict[str, Any]:
+    """Return ``build_request`` keywords rewritten for DeepSeek (or raise before the network); warn as needed.
+
+    A body that needs nothing is returned as the same object, so it goes out byte-identical.
+    """
+    endpoint = _endpoint(url)
+    if endpoint is None:
         return kwargs
     body = kwargs.get("json")
     content = kwargs.get("content")
-    if isinstance(body, Mapping):  # openai 1.x hands httpx the dict
-        if not any(k in body for k in _SAMPLING) and body.get("model") not in ("deepseek-chat", "deepseek-reasoner"):
-            return kwargs
+    if isinstance(body, Mapping):  # openai 1.x hands httpx the dict: a shallow copy is all a rewrite needs
         new = dict(body)
-        if _rewrite(new, chat, mode):
+        if rewrite_body(new, endpoint, options, memory):
             kwargs = {**kwargs, "json": new}
         return kwargs
-    if isinstance(content, bytes) and _NEEDLE.search(content):  # 2.x and 3.x hand it serialised bytes
+    if isinstance(content, bytes) and _may_need(content, endpoint):  # 2.x and 3.x hand it serialised bytes
         parsed = json.loads(content)
-        if isinstance(parsed, dict) and _rewrite(parsed, chat, mode):
+        if isinstance(parsed, dict) and rewrite_body(parsed, endpoint, options, memory):
+            # The SDK's own serialisation (openai._utils._json.openapi_dumps): compact, UTF-8.
             kwargs = {**kwargs, "content": json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode()}
     return kwargs
 
@@ -143,16 +125,55 @@ def _with_tls(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**kwargs, "verify": shared_ssl_context()}
 
 
-class DeepSeekHttpClient(openai.DefaultHttpxClient):
-    """The SDK's default sync httpx client plus the DeepSeek request hook (legacy names, warnings)."""
+class _Hooked:
+    """What both HTTP clients carry: the hook's options and the reasoning memory their SDK clients share."""
 
-    def __init__(self, *, legacy_models: LegacyMode = "translate", **kwargs: Any) -> None:
-        self.legacy_models: LegacyMode = legacy_models
-        super().__init__(**_with_tls(kwargs))
+    hook_options: Options
+    memory: ReasoningMemory
+
+    def __init__(
+        self,
+        *,
+        legacy_models: LegacyMode = "translate",
+        compat: bool = True,
+        missing_reasoning: MissingReasoning = "error",
+        **kwargs: Any,
+    ) -> None:
+        self.hook_options = Options(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
+        self.memory = ReasoningMemory()
+        super().__init__(**_with_tls(kwargs))  # the SDK's default httpx client, next in the MRO
+
+    @property
+    def legacy_models(self) -> LegacyMode:
+        """The ``legacy_models`` mode this client was built with."""
+        return self.hook_options.legacy_models
+
+    def _rewrite(self, url: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+        return rewrite_request(url, kwargs, self.hook_options, self.memory)
+
+    def _remembers(self, request: Any) -> bool:
+        return self.hook_options.compat and request.method == "POST" and request.url.path.endswith("/chat/completions")
+
+    def _build(self, request: Any, kwargs: Mapping[str, Any]) -> Any:
+        if self._remembers(request) and sent_without_thinking(kwargs):
+            request.extensions[_BARE] = True  # its reply is remembered as having no reasoning
+        return request
+
+
+class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
+    """The SDK's default sync httpx client plus the DeepSeek request hook (see ``REWRITES``) and reasoning memory."""
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
-        return super().build_request(method, url, **rewrite_request(url, kwargs, self.legacy_models))
+        kwargs = self._rewrite(url, kwargs)
+        return self._build(super().build_request(method, url, **kwargs), kwargs)
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        """Send, then remember the reply's reasoning (a stream is read as it passes to the caller)."""
+        response = super().send(request, **kwargs)
+        if self._remembers(request):
+            tap_response(response, self.memory, False, bool(request.extensions.get(_BARE)))
+        return response
 
     def __del__(self) -> None:
         # Mirrors the SDK's own wrapper: close pooled sockets when the client is collected.
@@ -163,16 +184,20 @@ class DeepSeekHttpClient(openai.DefaultHttpxClient):
             pass
 
 
-class AsyncDeepSeekHttpClient(openai.DefaultAsyncHttpxClient):
-    """The SDK's default async httpx client plus the DeepSeek request hook (legacy names, warnings)."""
-
-    def __init__(self, *, legacy_models: LegacyMode = "translate", **kwargs: Any) -> None:
-        self.legacy_models: LegacyMode = legacy_models
-        super().__init__(**_with_tls(kwargs))
+class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
+    """The SDK's default async httpx client plus the DeepSeek request hook and reasoning memory."""
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
-        return super().build_request(method, url, **rewrite_request(url, kwargs, self.legacy_models))
+        kwargs = self._rewrite(url, kwargs)
+        return self._build(super().build_request(method, url, **kwargs), kwargs)
+
+    async def send(self, request: Any, **kwargs: Any) -> Any:
+        """Send, then remember the reply's reasoning (a stream is read as it passes to the caller)."""
+        response = await super().send(request, **kwargs)
+        if self._remembers(request):
+            tap_response(response, self.memory, True, bool(request.extensions.get(_BARE)))
+        return response
 
     def __del__(self) -> None:
         # Mirrors the SDK's own wrapper: schedule aclose() on the running loop, if there is one.

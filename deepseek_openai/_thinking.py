@@ -177,10 +177,18 @@ def reasoning_of(x: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def thinking_requested(create_kwargs: Mapping[str, Any]) -> bool:
-    """Whether ``create(**create_kwargs)`` would think: on by default, off by the toggle or ``effort="none"``."""
-    body = {**create_kwargs, **(create_kwargs.get("extra_body") or {})}  # extra_body wins, as in the SDK
+def thinks(body: Mapping[str, Any]) -> bool:
+    """Whether a request body thinks, as DeepSeek decides: the ``thinking`` toggle wins, else effort ``"none"`` is off.
+
+    The one rule the request hook, :func:`thinking_requested` and the test double share (guides/thinking_mode:
+    with ``thinking.type=disabled`` an effort is ignored; without a toggle, ``reasoning_effort="none"`` turns it off).
+    """
     toggle = body.get("thinking")
     if isinstance(toggle, Mapping) and toggle.get("type") in ("enabled", "disabled"):
         return bool(toggle["type"] == "enabled")
     return body.get("reasoning_effort") != "none"
+
+
+def thinking_requested(create_kwargs: Mapping[str, Any]) -> bool:
+    """Whether ``create(**create_kwargs)`` would think: on by default, off by the toggle or ``effort="none"``."""
+    return thinks({**create_kwargs, **(create_kwargs.get("extra_body") or {})})  # extra_body wins, as in the SDK

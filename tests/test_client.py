@@ -119,7 +119,7 @@ def test_keywords_pass_through(recorder: Recorder) -> None:
 @pytest.mark.parametrize("stream", [False, True])
 def test_legacy_names_are_translated_sync(recorder: Recorder, legacy: str, thinking: str, stream: bool) -> None:
     client = create_client(KEY, base_url=recorder.base_url)
-    with pytest.warns(DeprecationWarning, match=f"'{legacy}' was retired") as caught:
+    with pytest.warns(FutureWarning, match=f"'{legacy}' was retired") as caught:
         reply: Any = client.chat.completions.create(model=legacy, messages=MSG, stream=stream)  # type: ignore[call-overload]
         if stream:
             list(reply)
@@ -131,7 +131,7 @@ def test_legacy_names_are_translated_sync(recorder: Recorder, legacy: str, think
 @pytest.mark.parametrize("stream", [False, True])
 async def test_legacy_names_are_translated_async(recorder: Recorder, stream: bool) -> None:
     client = create_async_client(KEY, base_url=recorder.base_url)
-    with pytest.warns(DeprecationWarning, match="deepseek-reasoner"):
+    with pytest.warns(FutureWarning, match="deepseek-reasoner"):
         reply: Any = await client.chat.completions.create(model="deepseek-reasoner", messages=MSG, stream=stream)  # type: ignore[call-overload]
         if stream:
             async for _ in reply:
@@ -152,7 +152,7 @@ def test_deprecation_warning_once_per_name(recorder: Recorder) -> None:
 
 def test_explicit_thinking_wins_and_with_options_keeps_the_hook(recorder: Recorder) -> None:
     client = create_client(KEY, base_url=recorder.base_url).with_options(timeout=9)
-    with pytest.warns(DeprecationWarning, match="'deepseek-flash' with thinking on"):
+    with pytest.warns(FutureWarning, match="'deepseek-flash' with thinking on"):
         client.chat.completions.create(
             model="deepseek-chat",
             messages=MSG,  # type: ignore[arg-type]
@@ -189,7 +189,7 @@ def test_legacy_pass_mode_sends_names_untouched(recorder: Recorder) -> None:
 
 def test_fim_legacy_name_gets_no_thinking_field(recorder: Recorder) -> None:
     client = create_client(KEY, base_url=recorder.base_url, beta=True)
-    with pytest.warns(DeprecationWarning):
+    with pytest.warns(FutureWarning):
         client.completions.create(model="deepseek-chat", prompt="x", max_tokens=4)
     assert recorder.last.json["model"] == "deepseek-flash"
     assert "thinking" not in recorder.last.json

@@ -35,6 +35,21 @@ def chat(model: str, legacy_models: Any, **kwargs: Any) -> Any:
     return client.chat.completions.create(model=model, messages=[USER], **kwargs)
 
 
+ASSISTANT_CALLED = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "call_0", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}],
+}
+TOOL_REPLY = {"role": "tool", "tool_call_id": "call_0", "content": "sunny"}
+
+
+def bare_turn_client() -> Any:
+    # As if call_0 came back from a request this client sent with thinking off (no reasoning).
+    http = ds.create_http_client()
+    http.memory.remember("", ["call_0"], None)
+    return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
+
+
 class Case(NamedTuple):
     area: str
     input: str
@@ -64,7 +79,7 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: ds.create_client(KEY, legacy_models="x"),
     ),
-    Case("model", "`deepseek-chat`, default mode", "DeprecationWarning", lambda: chat("deepseek-chat", "translate")),
+    Case("model", "`deepseek-chat`, default mode", "LegacyModelWarning", lambda: chat("deepseek-chat", "translate")),
     Case(
         "model", "`deepseek-chat`, `legacy_models='error'`", "LegacyModelError", lambda: chat("deepseek-chat", "error")
     ),
@@ -79,7 +94,7 @@ CASES: list[Case] = [
     Case(
         "thinking",
         "`temperature` while thinking is on",
-        "UserWarning",
+        "CompatWarning",
         lambda: chat("deepseek-flash", "translate", temperature=0.2),
     ),
     Case(
@@ -258,6 +273,85 @@ CASES: list[Case] = [
         'no "json" in any message',
         "InvalidRequestError",
         lambda: ds.json_completion(main_client(), [USER]),
+    ),
+    Case(
+        "client",
+        "unknown `missing_reasoning` mode",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, missing_reasoning="empty"),  # type: ignore[arg-type]
+    ),
+    Case(
+        "model",
+        "`deepseek-reasoner` with `reasoning_effort='none'`",
+        "LegacyModelWarning",
+        lambda: chat("deepseek-reasoner", "translate", extra_body={"reasoning_effort": "none"}),
+    ),
+    Case(
+        "model",
+        "`deepseek-chat` on `/responses`, `legacy_models='error'`",
+        "LegacyModelError",
+        lambda: ds.create_client(KEY, base_url=OFFLINE, env_file=False, legacy_models="error").post(
+            "/responses", body={"model": "deepseek-chat", "input": "hi"}, cast_to=object
+        ),
+    ),
+    Case(
+        "hook",
+        "forced `tool_choice` while thinking (hook)",
+        "CompatWarning",
+        lambda: chat("deepseek-flash", "translate", tools=[TOOL], tool_choice="required"),
+    ),
+    Case(
+        "hook",
+        "forced `tool_choice` with thinking asked for (hook)",
+        "InvalidRequestError",
+        lambda: chat(
+            "deepseek-flash", "translate", tools=[TOOL], tool_choice="required", extra_body={"reasoning_effort": "max"}
+        ),
+    ),
+    Case(
+        "hook",
+        "`response_format` json_schema (hook, e.g. `parse(response_format=Model)`)",
+        "CompatWarning",
+        lambda: chat(
+            "deepseek-flash",
+            "translate",
+            response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}},
+        ),
+    ),
+    Case(
+        "hook",
+        "tools request, an assistant turn whose reasoning this client never received",
+        "InvalidRequestError",
+        lambda: main_client().chat.completions.create(
+            model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]
+        ),
+    ),
+    Case(
+        "hook",
+        "the same with `missing_reasoning='disable_thinking'`",
+        "CompatWarning",
+        lambda: ds.create_client(
+            KEY, base_url=OFFLINE, env_file=False, max_retries=0, missing_reasoning="disable_thinking"
+        ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "hook",
+        "tools request sending back a turn this client received with thinking off (e.g. after a forced tool)",
+        "CompatWarning",
+        lambda: bare_turn_client().chat.completions.create(
+            model="deepseek-flash", messages=[USER, ASSISTANT_CALLED, TOOL_REPLY], tools=[TOOL]
+        ),
+    ),
+    Case(
+        "hook",
+        "the same with thinking asked for",
+        "InvalidRequestError",
+        lambda: bare_turn_client().chat.completions.create(
+            model="deepseek-flash",
+            messages=[USER, ASSISTANT_CALLED, TOOL_REPLY],
+            tools=[TOOL],
+            extra_body={"thinking": {"type": "enabled"}},
+        ),
     ),
     Case(
         "prefix",

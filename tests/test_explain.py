@@ -71,7 +71,7 @@ def test_a_full_key_in_a_body_is_redacted(ds: FakeDeepSeek) -> None:
 def test_400_passback(ds: FakeDeepSeek) -> None:
     tools = [{"type": "function", "function": {"name": "now", "parameters": {"type": "object", "properties": {}}}}]
     messages = [*HI, {"role": "assistant", "content": "hello"}, {"role": "user", "content": "time?"}]
-    err = _error(ds.client(), messages=messages, tools=tools)
+    err = _error(ds.client(compat=False), messages=messages, tools=tools)  # the hook would refuse it first
     assert isinstance(err, openai.BadRequestError)
     text = explain(err)
     assert RULES["passback"].message.rstrip(".") in text
@@ -80,13 +80,13 @@ def test_400_passback(ds: FakeDeepSeek) -> None:
 
 def test_400_json_schema(ds: FakeDeepSeek) -> None:
     fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
-    text = explain(_error(ds.client(), response_format=fmt))
+    text = explain(_error(ds.client(compat=False), response_format=fmt))
     assert "400" in text and "json_completion" in text and "json_object" in text
 
 
 def test_400_tool_choice_in_thinking_mode(ds: FakeDeepSeek) -> None:
     tools = [{"type": "function", "function": {"name": "now"}}]
-    text = explain(_error(ds.client(), tools=tools, tool_choice="required"))
+    text = explain(_error(ds.client(compat=False), tools=tools, tool_choice="required"))
     assert "thinking(False)" in text
 
 
@@ -100,7 +100,7 @@ def test_422_unknown_reasoning_effort(ds: FakeDeepSeek) -> None:
 
 
 def test_422_developer_role(ds: FakeDeepSeek) -> None:
-    text = explain(_error(ds.client(), messages=[{"role": "developer", "content": "be brief"}, *HI]))
+    text = explain(_error(ds.client(compat=False), messages=[{"role": "developer", "content": "be brief"}, *HI]))
     assert "use role 'system'" in text
 
 

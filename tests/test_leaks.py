@@ -88,7 +88,7 @@ def _sync_cases() -> dict[str, Callable[[FakeDeepSeek], Any]]:
         )
 
     def legacy(ds: FakeDeepSeek) -> Any:
-        with pytest.warns(DeprecationWarning):
+        with pytest.warns(FutureWarning):
             return ds.client().chat.completions.create(model="deepseek-chat", messages=HI)  # type: ignore[arg-type]
 
     def factory(ds: FakeDeepSeek) -> Any:  # the factory itself, not the double's convenience method

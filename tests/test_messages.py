@@ -104,8 +104,12 @@ def test_passback_with_assistant_turn_is_accepted_and_a_hand_built_turn_is_refus
         check_messages(bad, tools=[TOOL])
     assert info.value.rule == "passback" and "messages[1]" in str(info.value)
     assert "assistant_turn" in info.value.fix
+    client.chat.completions.create(model="deepseek-flash", messages=bad, tools=[TOOL])  # the hook fills it in
+    assert fake_deepseek.requests[-1].json["messages"][1]["reasoning_content"] == "Need the clock."
     with pytest.raises(openai.BadRequestError) as api:
-        client.chat.completions.create(model="deepseek-flash", messages=bad, tools=[TOOL])
+        fake_deepseek.client(max_retries=0, compat=False).chat.completions.create(
+            model="deepseek-flash", messages=bad, tools=[TOOL]
+        )
     assert RULES["passback"].message in str(info.value)
     assert api.value.body["message"] == RULES["passback"].message  # type: ignore[index]
 
@@ -196,7 +200,7 @@ def test_each_known_refusal_is_caught_before_the_network_like_deepseek_refuses_i
             messages, tools=request_kwargs.get("tools"), tool_choice=request_kwargs.get("tool_choice"), beta=beta
         )
     assert info.value.rule == rule and info.value.fix == RULES[rule].fix and isinstance(info.value, ValueError)
-    client = fake_deepseek.client(beta=beta, max_retries=0)
+    client = fake_deepseek.client(beta=beta, max_retries=0, compat=False)  # DeepSeek's refusal, not the hook's fix
     with pytest.raises(openai.APIStatusError) as api:
         client.chat.completions.create(model="deepseek-flash", messages=messages, **request_kwargs)
     assert api.value.status_code == RULES[rule].status

@@ -55,21 +55,21 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, Any]]] = [
         "passback",
         {},
         "chat",
-        {},
+        {"compat": False},
         {"model": "deepseek-flash", "messages": HISTORY_NO_REASONING, "tools": [tool()]},
     ),
     (
         "tool_choice_thinking",
         {},
         "chat",
-        {},
+        {"compat": False},
         {"model": "deepseek-flash", "messages": USER, "tools": [tool()], "tool_choice": "required"},
     ),
     (
         "tool_choice_thinking",
         {},
         "chat",
-        {},
+        {"compat": False},
         {
             "model": "deepseek-v4-pro",
             "messages": USER,
@@ -81,7 +81,7 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, Any]]] = [
         "json_schema",
         {},
         "chat",
-        {},
+        {"compat": False},
         {
             "model": "deepseek-flash",
             "messages": USER,
@@ -99,7 +99,7 @@ CASES: list[tuple[str, dict[str, Any], str, dict[str, Any], dict[str, Any]]] = [
         "developer_role",
         {"index": 0},
         "chat",
-        {},
+        {"compat": False},
         {"model": "deepseek-flash", "messages": [{"role": "developer", "content": "be brief"}, *USER]},
     ),
     (

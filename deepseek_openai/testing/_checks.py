@@ -13,6 +13,7 @@ from typing import Any
 
 from .._models import EFFORT_LEVELS, FIM_MAX_TOKENS, MAX_TOOLS, MODELS
 from .._rules import RULES
+from .._thinking import thinks
 from ._script import ApiError
 from ._vision import check_images
 
@@ -63,10 +64,7 @@ def effort_of(body: Mapping[str, Any]) -> str | None:
 
 def thinking_on(body: Mapping[str, Any]) -> bool:
     """Return whether the request thinks: on by default, off with thinking disabled (the toggle wins) or effort none."""
-    toggle = body.get("thinking")
-    if isinstance(toggle, Mapping) and toggle.get("type") is not None:
-        return bool(toggle.get("type") == "enabled")
-    return effort_of(body) != "none"
+    return thinks(body)  # the one rule the request hook and thinking_requested() share
 
 
 def _check_common(body: Any, required: str) -> ApiError | None:

@@ -186,7 +186,8 @@ class FakeDeepSeek(NewApiScripts):
         options = {"api_key": self.api_key, "base_url": self.base_url, "env_file": False, **kwargs}
         if options.get("http_client") is None:
             # Plain http on loopback: skipping the CA bundle makes a client ~40 ms cheaper to build.
-            options["http_client"] = make_http(verify=False, legacy_models=options.get("legacy_models", "translate"))
+            hook = {k: options[k] for k in ("legacy_models", "compat", "missing_reasoning") if k in options}
+            options["http_client"] = make_http(verify=False, **hook)
         return options
 
     # -- scripting ----------------------------------------------------------------------------------------------

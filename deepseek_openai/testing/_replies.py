@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .._compat import schema_of_instruction
 from .._models import EFFORT_LEVELS, MODELS, current_models
 from ._checks import thinking_on
+from ._schema import example_of
 from ._script import Reply, ToolCall
 from ._tooluse import default_call, text_of, tool_results
 
@@ -216,6 +218,9 @@ def plan_chat(body: Mapping[str, Any], reply: Reply | None, seq: int, created: i
         if messages and messages[-1].get("prefix"):
             # Prefix completion continues the assistant's text without repeating it (guides/chat_prefix_completion).
             content = f"print({('Echo: ' + said)!r})\n```\n"
+        elif (body.get("response_format") or {}).get("type") == "json_object" and schema_of_instruction(messages):
+            # A model that follows the schema in the prompt answers with a matching object (the hook sends one).
+            content = json.dumps(example_of(schema_of_instruction(messages)), ensure_ascii=False)
         elif (body.get("response_format") or {}).get("type") == "json_object":
             content = json.dumps({"echo": said, **({"tools_said": results} if results else {})}, ensure_ascii=False)
         else:

@@ -1,0 +1,208 @@
+"""The request hook as compat layer against raw openai, in one run: tool-loop requests, reasoning memory, import.
+
+Not part of the test suite. Run:  python benchmarks/compat_hook.py [--quick]
+Same method as run_all.py (alternating rounds, median of per-round ratios ours / raw); loopback traffic only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from deepseek_openai import create_client
+from deepseek_openai._memory import ReasoningMemory
+from deepseek_openai.testing import FakeDeepSeek
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_all import Row, calls_per, compiled, print_table, rounds, timed
+
+TOOL = {
+    "type": "function",
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
+}
+REASONING = "Let me think about which city the user means and what the tool said. " * 6  # ~430 characters
+
+
+def histories(turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str]]]:
+    """Return (history as most OpenAI code rebuilds it, the same with reasoning, (call id, reasoning) pairs)."""
+    rebuilt: list[dict[str, Any]] = [{"role": "system", "content": "You are a weather bot."}]
+    full = list(rebuilt)
+    pairs = []
+    for i in range(turns):
+        ask = {"role": "user", "content": f"Weather in city {i}? Please be precise and mention the wind."}
+        call_id = f"call_00_{i:022d}"
+        call = {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"c"}'}}
+        turn = {"role": "assistant", "content": "", "tool_calls": [call]}
+        answer = {"role": "tool", "tool_call_id": call_id, "content": '{"sky": "sunny", "celsius": 21, "wind": 3}'}
+        rebuilt += [ask, turn, answer]
+        full += [ask, {**turn, "reasoning_content": f"{i} {REASONING}"}, answer]
+        pairs.append((call_id, f"{i} {REASONING}"))
+    return rebuilt, full, pairs
+
+
+def bench_tool_loop(ds: FakeDeepSeek, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
+    ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0)
+    raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
+    rebuilt, full, pairs = histories(turns)
+    memory: ReasoningMemory = ours._client.memory  # type: ignore[attr-defined]
+    for call_id, reasoning in pairs:  # as if this client had received those replies
+        memory.remember(reasoning, [call_id], None)
+    size = len(json.dumps(full, separators=(",", ":")))
+
+    def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
+        reply: Any = client.chat.completions.create(
+            model="deepseek-flash",
+            messages=messages,  # type: ignore[arg-type]
+            tools=[TOOL],  # type: ignore[list-item]
+            stream=stream,
+            extra_body={"thinking": {"type": "enabled"}},
+        )
+        return list(reply) if stream else reply
+
+    send(ours, rebuilt), send(raw, full)  # warm both keep-alive connections; ours is filled from memory
+    m = 4 * n
+    per, per_stream = -(-calls // m), -(-stream_calls // m)
+    rows: list[Row] = []
+    for label, mine in (("rebuilt turns, filled from memory", rebuilt), ("turns already carrying reasoning", full)):
+        a, b, r = rounds(timed(lambda h=mine: send(ours, h), per), timed(lambda: send(raw, full), per), m)  # type: ignore[misc]
+        rows.append((f"tool loop, {turns} rounds (~{size // 1000} KB body), {label}, non-streaming", a, b, r, "≤ 1.05"))
+        c, d, r = rounds(
+            timed(lambda h=mine: send(ours, h, True), per_stream),  # type: ignore[misc]
+            timed(lambda: send(raw, full, True), per_stream),
+            m,
+        )
+        rows.append((f"  the same, streaming ({per_stream * m} calls per side)", c, d, r, "≤ 1.05"))
+    e, f = calls_per(lambda: send(ours, rebuilt), 50), calls_per(lambda: send(raw, full), 50)
+    rows.append(("  Python function calls per request, filled from memory (cProfile)", -e, -f, e / f, "info"))
+    e, f = calls_per(lambda: send(ours, rebuilt, True), 30), calls_per(lambda: send(raw, full, True), 30)
+    rows.append(("  the same, streaming", -e, -f, e / f, "info"))
+    ds.reset()
+    return rows
+
+
+def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
+    """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
+    from deepseek_openai._compat import Options
+    from deepseek_openai._hook import rewrite_request
+    from deepseek_openai._sse import StreamTap
+
+    rebuilt, full, pairs = histories(turns)
+    memory, options = ReasoningMemory(), Options()
+    for call_id, reasoning in pairs:
+        memory.remember(reasoning, [call_id], None)
+    url = "https://api.deepseek.com/chat/completions"
+
+    def body(messages: list[dict[str, Any]]) -> dict[str, Any]:
+        data = {"model": "deepseek-flash", "messages": messages, "tools": [TOOL]}
+        return {"content": json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()}
+
+    fill, passing = body(rebuilt), body(full)
+    assert rewrite_request(url, passing, options, memory) is passing  # byte-identical: the same object back
+    chunk = {"choices": [{"index": 0, "delta": {"reasoning_content": "word "}, "finish_reason": None}]}
+    sse = b"".join(b"data: " + json.dumps(chunk).encode() + b"\n\n" for _ in range(100))
+
+    def per_call(fn: Callable[[], object]) -> float:
+        fn()
+        start = time.perf_counter()
+        for _ in range(times):
+            fn()
+        return -(time.perf_counter() - start) / times * 1e6  # negative: printed as a plain number
+
+    nan = math.nan
+    return [
+        (
+            "hook alone, µs per request: rebuilt history filled from memory",
+            per_call(lambda: rewrite_request(url, fill, options, memory)),
+            nan,
+            nan,
+            "info",
+        ),
+        (
+            "hook alone, µs per request: history already carrying reasoning",
+            per_call(lambda: rewrite_request(url, passing, options, memory)),
+            nan,
+            nan,
+            "info",
+        ),
+        (
+            "hook alone, µs per 100-chunk streamed reply read by the tap",
+            per_call(lambda: StreamTap(memory).feed(sse)),
+            nan,
+            nan,
+            "info",
+        ),
+    ]
+
+
+def bench_memory(turns: int) -> list[Row]:
+    gc.collect()
+    tracemalloc.start()
+    memory = ReasoningMemory(max_entries=turns, max_chars=10**12)
+    for i in range(turns):
+        if i % 2:
+            memory.remember(f"{i} {REASONING}", [f"call_00_{i:022d}"], None)
+        else:
+            memory.remember(f"{i} {REASONING}", [], f"The answer number {i}.")
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    nan = math.nan
+    text = sum(sys.getsizeof(v) for v in memory._items.values())
+    keys = sum(sys.getsizeof(k) for k in memory._items)
+    return [
+        (f"reasoning memory, {turns:,} turns of ~430 characters (tracemalloc), MB", held / 1e6, nan, nan, "report"),
+        ("  of which the reasoning text itself, MB", text / 1e6, nan, nan, "info"),
+        ("  of which keys (call ids / content hashes), MB", keys / 1e6, nan, nan, "info"),
+        ("  index overhead per turn, bytes", -(held - text - keys) / turns, nan, nan, "info"),
+    ]
+
+
+def fresh(code: str) -> Callable[[], float]:
+    def run() -> float:
+        compiled()
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return time.perf_counter() - start
+
+    return run
+
+
+def bench_import(n: int) -> list[Row]:
+    ours, raw, r1 = rounds(fresh("from deepseek_openai import create_client"), fresh("import openai"), n)
+    ours2, raw2, r2 = rounds(
+        fresh("from deepseek_openai import create_client; create_client('sk-bench-000000000000')"),
+        fresh("import openai; openai.OpenAI(api_key='sk-bench-000000000000', base_url='https://api.deepseek.com')"),
+        n,
+    )
+    return [
+        ("`from deepseek_openai import create_client` vs `import openai` (fresh process)", ours, raw, r1, "≤ 1.05"),
+        ("import + create a client vs `import openai` + `openai.OpenAI(...)`", ours2, raw2, r2, "≤ 1.05"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
+    args = parser.parse_args()
+    n = 5 if args.quick else 10
+    calls, stream_calls = (100, 40) if args.quick else (600, 200)
+    rows = bench_import(n)
+    with FakeDeepSeek() as ds:
+        rows += bench_tool_loop(ds, calls, stream_calls, n, turns=12)
+    rows += bench_hook_alone(turns=12)
+    rows += bench_memory(100_000)
+    print_table(rows, n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""The rewrites of ``_compat.REWRITES``, applied to a parsed request body by the request hook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._compat import REWRITES, LegacyMode, MissingReasoning, Options, schema_instruction
+from ._errors import InvalidRequestError, LegacyModelError
+from ._memory import ReasoningMemory, recall_message
+from ._models import MODELS
+from ._rules import RULES
+from ._thinking import thinks
+from ._warnings import CompatWarning, LegacyModelWarning, warn_once
+
+__all__ = ["legacy", "rewrite_body"]
+
+_SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
+
+
+def _warn(rewrite_id: str, message: str, fix: str) -> None:
+    docs = REWRITES[rewrite_id].docs
+    warn_once(rewrite_id, f"{message} ({docs}) Fix: {fix}", CompatWarning)
+
+
+def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
+    """Translate (or refuse) a retired model id in place; return whether the body changed."""
+    model = body.get("model")
+    info = MODELS.get(model) if isinstance(model, str) else None
+    if info is None or info.status != "retired" or mode == "pass":
+        return False
+    if "thinking" in body or "reasoning_effort" in body or (endpoint == "responses" and body.get("reasoning")):
+        how = " (your thinking settings are kept)"
+    elif endpoint == "responses":
+        how = "" if info.legacy_thinking else ' with reasoning={"effort": "none"}'
+    else:
+        off = ' with extra_body={"thinking": {"type": "disabled"}}'
+        how = " (thinking is on by default)" if info.legacy_thinking else off
+    fix = f"write model={info.served_by!r}{how}"
+    if mode == "error":
+        raise LegacyModelError(
+            f"DeepSeek retired model {model!r} on 2026-07-24 and answers 400 to it.",
+            fix=f"{fix}, or create the client with legacy_models='translate'.",
+            rule="retired_model",
+        )
+    body["model"] = info.served_by
+    sent = ""
+    if endpoint == "chat":
+        # One rule (also thinking() and the double): an explicit toggle or effort decides; the name only defaults.
+        if "thinking" not in body and "reasoning_effort" not in body:
+            body["thinking"] = {"type": "enabled" if info.legacy_thinking else "disabled"}
+        sent = f" with thinking {'on' if thinks(body) else 'off'}"
+    elif endpoint == "responses":
+        reasoning = body.get("reasoning")
+        effort = reasoning.get("effort") if isinstance(reasoning, Mapping) else None
+        if effort is None and not info.legacy_thinking:
+            # Responses takes reasoning.effort (none|low|high|max), not thinking (guides/responses_api).
+            body["reasoning"] = {**(reasoning if isinstance(reasoning, Mapping) else {}), "effort": "none"}
+        sent = f" with thinking {'off' if (body.get('reasoning') or {}).get('effort') == 'none' else 'on'}"
+    warn_once(
+        f"legacy:{model}",
+        f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
+        f"{info.served_by!r}{sent}. To silence this, {fix}.",
+        LegacyModelWarning,
+    )
+    return True
+
+
+def _explicitly_thinking(body: Mapping[str, Any]) -> bool:
+    toggle = body.get("thinking")
+    if isinstance(toggle, Mapping) and toggle.get("type") == "enabled":
+        return True
+    effort = body.get("reasoning_effort")
+    return isinstance(effort, str) and effort != "none"
+
+
+def _renamed(body: dict[str, Any]) -> bool:
+    changed = False
+    messages = body.get("messages")
+    if isinstance(messages, list) and any(isinstance(m, Mapping) and m.get("role") == "developer" for m in messages):
+        # `developer` is OpenAI's newer name for `system`; DeepSeek answers 422 (api/create-chat-completion).
+        body["messages"] = [
+            {**m, "role": "system"} if isinstance(m, Mapping) and m.get("role") == "developer" else m for m in messages
+        ]
+        changed = True
+    if "max_completion_tokens" in body:
+        # Not in DeepSeek's schema; max_tokens is its name for the same limit (api/create-chat-completion).
+        value = body.pop("max_completion_tokens")
+        if body.get("max_tokens") is None and value is not None:
+            body["max_tokens"] = value
+        changed = True
+    return changed
+
+
+def _forced_choice(body: dict[str, Any], explicit: bool) -> bool:
+    choice = body.get("tool_choice")
+    if not (choice == "required" or isinstance(choice, Mapping)) or not thinks(body):
+        return False
+    if explicit:
+        raise InvalidRequestError(
+            f"tool_choice={choice!r} forces a tool call, and this request turns thinking on: DeepSeek cannot do both.",
+            fix=RULES["tool_choice_thinking"].fix,
+            rule="tool_choice_thinking",
+        )
+    # DeepSeek answers 400 "Thinking mode does not support this tool_choice" (guides/thinking_mode).
+    body["thinking"] = {"type": "disabled"}
+    _warn(
+        "forced_tool_choice",
+        "tool_choice forces a tool call, which DeepSeek cannot do while thinking; "
+        "deepseek_openai sent this request with thinking off.",
+        "to silence this, send **thinking(False) with forced tool_choice, or use tool_choice='auto'.",
+    )
+    return True
+
+
+def _json_schema(body: dict[str, Any]) -> bool:
+    response_format = body.get("response_format")
+    if not isinstance(response_format, Mapping) or response_format.get("type") != "json_schema":
+        return False
+    # Only text and json_object exist, and json_object needs the word json in the prompt (guides/json_mode).
+    body["response_format"] = {"type": "json_object"}
+    instruction = {"role": "system", "content": schema_instruction(response_format.get("json_schema") or {})}
+    body["messages"] = [instruction, *(body.get("messages") or [])]
+    _warn(
+        "json_schema",
+        "response_format json_schema is not supported by DeepSeek; deepseek_openai sent "
+        "json_object with the schema in a system message (the reply is not enforced server-side).",
+        "to silence this, use json_completion(client, messages, schema=Model), which validates and retries.",
+    )
+    return True
+
+
+def _without_thinking(body: dict[str, Any], bare: list[int], explicit: bool) -> bool:
+    where = ", ".join(f"messages[{i}]" for i in bare)
+    if explicit:
+        raise InvalidRequestError(
+            f"{where}: this client received that turn with thinking off, so it has no reasoning_content, and this "
+            "request has tools and turns thinking on: DeepSeek wants every earlier turn's reasoning back (400).",
+            fix="send this request with **thinking(False), or keep thinking on from the first turn (avoid a forced "
+            "tool_choice, which needs thinking off).",
+            rule="passback",
+        )
+    # The passback rule binds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
+    body["thinking"] = {"type": "disabled"}
+    body.pop("reasoning_effort", None)
+    _warn(
+        "turn_without_reasoning",
+        f"{where} came back with thinking off (no reasoning to pass back), so deepseek_openai sent this request "
+        "with thinking off too.",
+        "to silence this, send such requests with **thinking(False), or avoid forcing tool_choice while thinking.",
+    )
+    return True
+
+
+def _fill_reasoning(
+    body: dict[str, Any], memory: ReasoningMemory, fallback: MissingReasoning, explicit: bool = False
+) -> bool:
+    messages = body.get("messages")
+    if not body.get("tools") or not isinstance(messages, list) or not thinks(body):
+        return False
+    filled, unknown, bare = list(messages), [], []
+    for index, message in enumerate(messages):
+        if not isinstance(message, Mapping) or message.get("role") != "assistant" or message.get("prefix"):
+            continue
+        if message.get("reasoning_content") is None:
+            reasoning = recall_message(memory, message)
+            if reasoning is None:
+                unknown.append(index)
+            elif reasoning == "":
+                bare.append(index)  # received with thinking off: there is no reasoning to give back
+            else:
+                filled[index] = {**message, "reasoning_content": reasoning}
+    if bare and not unknown:
+        return _without_thinking(body, bare, explicit)
+    if unknown and fallback == "disable_thinking":
+        # The passback rule holds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
+        body["thinking"] = {"type": "disabled"}
+        body.pop("reasoning_effort", None)
+        _warn(
+            "reasoning_memory",
+            f"the reasoning of messages{unknown} is unknown to this client; deepseek_openai "
+            "sent this request with thinking off (missing_reasoning='disable_thinking').",
+            "send each assistant turn with its reasoning_content (assistant_turn(reply) keeps it).",
+        )
+        return True
+    if unknown:
+        where = ", ".join(f"messages[{i}]" for i in unknown)
+        raise InvalidRequestError(
+            f"{where}: assistant turn without reasoning_content, and this client did not receive that reply "
+            "(history from storage or another process?). With tools and thinking on, DeepSeek refuses it (400).",
+            fix="send each assistant turn with its reasoning_content (assistant_turn(reply) keeps it), send this "
+            "request with **thinking(False), or create the client with missing_reasoning='disable_thinking'.",
+            rule="passback",
+        )
+    if all(new is old for new, old in zip(filled, messages, strict=True)):
+        return False
+    body["messages"] = filled
+    return True
+
+
+def rewrite_body(body: dict[str, Any], endpoint: str, options: Options, memory: ReasoningMemory) -> bool:
+    """Rewrite a parsed request body in place for DeepSeek; return whether anything changed."""
+    explicit = _explicitly_thinking(body)
+    legacy_mode: LegacyMode = options.legacy_models if options.compat or options.legacy_models == "error" else "pass"
+    changed = legacy(body, endpoint, legacy_mode)
+    if endpoint != "chat" or not options.compat:
+        return changed
+    changed = _renamed(body) | changed
+    changed = _forced_choice(body, explicit) | changed
+    changed = _fill_reasoning(body, memory, options.missing_reasoning, explicit) | changed
+    changed = _json_schema(body) | changed
+    sent = [k for k in _SAMPLING if body.get(k) is not None]
+    if sent and thinks(body):
+        # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
+        warn_once(
+            "sampling",
+            f"{', '.join(sent)} has no effect while thinking is on (DeepSeek ignores it). "
+            f"Fix: {RULES['ignored_sampling'].fix}",
+            CompatWarning,
+        )
+    return changed

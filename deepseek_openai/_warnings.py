@@ -1,0 +1,45 @@
+"""The package's warning categories, and ``warn_once``: shown under Python's default filters, from any caller.
+
+Python's default filters hide ``DeprecationWarning`` unless the warning is attributed to ``__main__``; a request
+made from framework code (langchain, instructor, ...) is attributed to the framework's frame, so a
+``DeprecationWarning`` would never be seen. ``FutureWarning`` and ``UserWarning`` are shown by default wherever
+they come from, once per calling line.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+__all__ = ["CompatWarning", "LegacyModelWarning", "warn_once"]
+
+_INTERNAL = frozenset({"deepseek_openai", "openai", "httpx", "httpx2", "httpcore", "httpcore2", "anyio", "asyncio"})
+_WARNED: set[str] = set()
+
+
+class CompatWarning(UserWarning):
+    """The request hook changed an OpenAI-style request so DeepSeek accepts it, or saw a setting with no effect."""
+
+
+class LegacyModelWarning(FutureWarning):
+    """A retired model id (``deepseek-chat`` / ``deepseek-reasoner``) was sent as ``deepseek-flash``.
+
+    A ``FutureWarning`` (Python's category for deprecations aimed at end users), so it is shown by default even
+    when the request comes from a framework's code rather than from ``__main__``.
+    """
+
+
+def _stacklevel() -> int:
+    # Point the warning at the first frame outside the SDK stack (the user's or the framework's line).
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _INTERNAL:
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_once(key: str, message: str, category: type[Warning]) -> None:
+    """Warn once per process per ``key``, attributed to the first calling line outside the SDK stack."""
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    warnings.warn(message, category, stacklevel=_stacklevel())

@@ -1,0 +1,251 @@
+"""Reasoning memory: replies are remembered (sync, async, streamed) and filled back into tool loops on the wire."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import openai
+import pytest
+
+from deepseek_openai import InvalidRequestError, create_client, create_http_client
+from deepseek_openai._memory import ReasoningMemory
+from deepseek_openai.testing import FakeDeepSeek
+
+TOOL = {
+    "type": "function",
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
+}
+
+
+def rebuilt_turn(message: Any) -> dict[str, Any]:
+    """What most OpenAI code does: rebuild the assistant turn from content + tool_calls (reasoning dropped)."""
+    turn: dict[str, Any] = {"role": "assistant", "content": message.content}
+    if message.tool_calls:
+        turn["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
+            for c in message.tool_calls
+        ]
+    return turn
+
+
+def streamed_turn(chunks: list[Any]) -> dict[str, Any]:
+    content, calls = "", {}
+    for chunk in chunks:
+        delta = chunk.choices[0].delta if chunk.choices else None
+        content += (delta.content or "") if delta else ""
+        for call in (delta.tool_calls or []) if delta else []:
+            entry = calls.setdefault(call.index, {"id": call.id, "type": "function", "function": {"arguments": ""}})
+            entry["function"]["name"] = call.function.name or entry["function"].get("name")
+            entry["function"]["arguments"] += call.function.arguments or ""
+    turn: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        turn["tool_calls"] = list(calls.values())
+    return turn
+
+
+def tool_loop(ds: FakeDeepSeek, client: openai.OpenAI, stream: bool) -> list[dict[str, Any]]:
+    ds.add_reply(reasoning="I should look up Paris.", tool_calls=[{"name": "get_weather", "arguments": {"city": "P"}}])
+    ds.add_reply("It is sunny.", reasoning="The tool said sunny.")
+    messages: list[Any] = [{"role": "user", "content": "weather in Paris?"}]
+    for _ in range(2):
+        if stream:
+            turn = streamed_turn(
+                list(
+                    client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL], stream=True)
+                )
+            )  # type: ignore[arg-type]
+        else:
+            reply = client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
+            turn = rebuilt_turn(reply.choices[0].message)
+        messages.append(turn)
+        for call in turn.get("tool_calls", []):
+            messages.append({"role": "tool", "tool_call_id": call["id"], "content": "sunny"})
+        if len(messages) > 4:
+            break
+    messages.append({"role": "user", "content": "thanks"})
+    client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
+    sent: list[dict[str, Any]] = ds.requests[-1].json["messages"]
+    return sent
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_rebuilt_turns_get_their_exact_reasoning_back(stream: bool) -> None:
+    with FakeDeepSeek() as ds:
+        sent = tool_loop(ds, ds.client(), stream)
+    assert sent[1]["reasoning_content"] == "I should look up Paris."  # keyed by tool-call id
+    assert sent[3]["reasoning_content"] == "The tool said sunny."  # a turn without calls: keyed by content
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool", "assistant", "user"]
+
+
+def test_without_the_hook_deepseek_refuses_the_same_loop() -> None:
+    with FakeDeepSeek() as ds, pytest.raises(openai.BadRequestError, match="reasoning_content"):
+        tool_loop(ds, ds.client(compat=False), stream=False)
+
+
+async def test_async_stream_is_remembered_and_copies_share_memory() -> None:
+    with FakeDeepSeek() as ds:
+        ds.add_reply(reasoning="Think first.", tool_calls=[{"name": "get_weather", "arguments": {"city": "P"}}])
+        async with ds.async_client() as client:
+            messages: list[Any] = [{"role": "user", "content": "weather?"}]
+            chunks = [
+                c
+                async for c in await client.chat.completions.create(
+                    model="deepseek-flash", messages=messages, tools=[TOOL], stream=True
+                )
+            ]  # type: ignore[call-overload]
+            assert len(chunks) > 3  # streamed chunk by chunk, not one buffered piece
+            turn = streamed_turn(chunks)
+            messages += [turn, {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}]
+            await (
+                client.with_options(timeout=30)
+                .copy()
+                .chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])
+            )
+        assert ds.requests[-1].json["messages"][1]["reasoning_content"] == "Think first."
+
+
+def test_unknown_reasoning_raises_before_the_network_naming_the_index() -> None:
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "from a database"},
+        {"role": "user", "content": "and now?"},
+    ]
+    with FakeDeepSeek() as ds:
+        client = ds.client()
+        with pytest.raises(InvalidRequestError, match=r"messages\[1\]") as info:
+            client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type]
+        assert "missing_reasoning='disable_thinking'" in info.value.fix and info.value.rule == "passback"
+        assert ds.requests == []
+        # Without tools, or with thinking off, DeepSeek needs no reasoning: sent as written.
+        client.chat.completions.create(model="deepseek-flash", messages=history)  # type: ignore[arg-type]
+        client.chat.completions.create(
+            model="deepseek-flash",
+            messages=history,  # type: ignore[arg-type]
+            tools=[TOOL],  # type: ignore[list-item]
+            extra_body={"thinking": {"type": "disabled"}},
+        )
+        assert "reasoning_content" not in ds.requests[-1].json["messages"][1]
+        fallback = ds.client(missing_reasoning="disable_thinking")
+        with pytest.warns(UserWarning, match=r"messages\[1\].*thinking off"):
+            fallback.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type]
+        assert ds.requests[-1].json["thinking"] == {"type": "disabled"}
+
+
+def test_turns_that_carry_reasoning_are_left_alone() -> None:
+    # openai-agents passes reasoning back itself: nothing is filled in twice or altered, bytes included.
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Hello.", "reasoning_content": "mine"},
+        {"role": "user", "content": "again"},
+    ]
+    with FakeDeepSeek() as ds:
+        ds.client().chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type]
+        ds.client(compat=False).chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type]
+        assert ds.requests[0].body == ds.requests[1].body
+        assert ds.requests[0].json["messages"][1]["reasoning_content"] == "mine"
+
+
+def test_a_framework_handed_the_http_client_gets_the_memory() -> None:
+    with FakeDeepSeek() as ds:
+        client = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, http_client=create_http_client(verify=False))
+        sent = tool_loop(ds, client, stream=True)
+        client.close()
+    assert sent[1]["reasoning_content"] == "I should look up Paris."
+
+
+def test_memory_is_bounded_and_least_recently_used_goes_first() -> None:
+    memory = ReasoningMemory(max_entries=3, max_chars=100)
+    for i in range(4):
+        memory.remember(f"r{i}", [f"call_{i}"], None)
+    assert len(memory) == 3 and memory.recall(["call_0"], None) is None
+    assert memory.recall(["call_1"], None) == "r1"  # now the most recently used
+    memory.remember("x" * 60, [], "answer")  # a 4th entry: the least recently used (call_2) goes
+    assert memory.recall([], "answer") == "x" * 60
+    assert memory.recall(["call_2"], None) is None and memory.recall(["call_1"], None) == "r1"
+    memory.remember("y" * 60, ["call_9"], None)  # 124 characters > 100: oldest go until it fits
+    assert memory.recall([], "answer") is None and memory._chars == 62 and len(memory) == 2
+
+
+def test_memory_is_thread_safe() -> None:
+    memory = ReasoningMemory(max_entries=500)
+
+    def work(n: int) -> None:
+        for i in range(2000):
+            memory.remember(f"r{n}-{i}", [f"c{n}-{i}"], None)
+            memory.recall([f"c{n}-{i - 1}"], None)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(memory) == 500 and memory._chars == sum(len(v) for v in memory._items.values())
+
+
+def test_compat_off_remembers_nothing() -> None:
+    with FakeDeepSeek() as ds:
+        http = create_http_client(verify=False, compat=False)
+        client = create_client(ds.api_key, base_url=ds.base_url, http_client=http, compat=False)
+        client.chat.completions.create(model="deepseek-flash", messages=[{"role": "user", "content": "hi"}])
+        assert len(http.memory) == 0
+        client.close()
+
+
+def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
+    from deepseek_openai._sse import StreamTap, _stream_classes
+
+    pulled: list[bytes] = []
+    pieces = [
+        b'data: {"choices":[{"index":0,"delta":{"reasoning_content":"Th',
+        b'ink."},"finish_reason":null}]}\n\ndata: {"choices":[{"index":0,"delta":{"content":"Hi"},',
+        b'"finish_reason":"stop"}]}\n\n',
+        b"data: [DONE]\n\n",
+    ]
+
+    class Inner:
+        def __iter__(self) -> Any:
+            for piece in pieces:
+                pulled.append(piece)
+                yield piece
+
+        def close(self) -> None:
+            pass
+
+    memory = ReasoningMemory()
+    tapped = iter(_stream_classes()[0](Inner(), StreamTap(memory)))
+    for index, piece in enumerate(pieces[:3]):
+        assert next(tapped) == piece and len(pulled) == index + 1  # nothing read ahead, nothing held back
+    assert memory.recall([], "Hi") == "Think."  # remembered when the finish_reason chunk passed, before [DONE]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_turn_received_with_thinking_off_sends_the_next_tool_request_without_thinking(
+    fake_deepseek: FakeDeepSeek, stream: bool
+) -> None:
+    # An agent forces the first tool call (the hook turns thinking off), then lets the model choose.
+    from deepseek_openai import CompatWarning
+
+    client = fake_deepseek.client()
+    messages: list[Any] = [{"role": "user", "content": "weather in Paris?"}]
+    with pytest.warns(CompatWarning) as caught:
+        first: Any = client.chat.completions.create(
+            model="deepseek-flash", messages=messages, tools=[TOOL], tool_choice="required", stream=stream
+        )  # type: ignore[call-overload]
+        turn = streamed_turn(list(first)) if stream else rebuilt_turn(first.choices[0].message)
+        messages += [turn, {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}]
+        client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
+    assert any("came back with thinking off" in str(w.message) for w in caught)
+    sent = fake_deepseek.requests[-1].json
+    assert sent["thinking"] == {"type": "disabled"} and "reasoning_content" not in sent["messages"][1]
+    # Asking for thinking on explicitly is refused before the network, naming the turn.
+    with pytest.raises(InvalidRequestError, match=r"messages\[1\].*thinking off") as info:
+        client.chat.completions.create(
+            model="deepseek-flash", messages=messages, tools=[TOOL], extra_body={"thinking": {"type": "enabled"}}
+        )  # type: ignore[arg-type]
+    assert info.value.rule == "passback" and len(fake_deepseek.requests) == 2
+    # Teeth: without the hook DeepSeek's passback 400 comes back for the same second request.
+    with pytest.raises(openai.BadRequestError, match="reasoning_content"):
+        fake_deepseek.client(compat=False).chat.completions.create(
+            model="deepseek-flash", messages=messages, tools=[TOOL]
+        )  # type: ignore[arg-type]
