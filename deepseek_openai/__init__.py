@@ -74,7 +74,6 @@ if TYPE_CHECKING:
     from ._warnings import CompatWarning, LegacyModelWarning
     from ._webtools import (
         FetchedPage,
-        SearchOptions,
         SearchResult,
         SearchResults,
         afetch_url,
@@ -153,7 +152,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._vision": ("image_part",),
     "._webtools": (
         "FetchedPage",
-        "SearchOptions",
         "SearchResult",
         "SearchResults",
         "afetch_url",
@@ -223,7 +221,6 @@ __all__ = [
     "ResponseFailedError",
     "Rewrite",
     "Rule",
-    "SearchOptions",
     "SearchResult",
     "SearchResults",
     "Settings",

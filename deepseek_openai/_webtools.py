@@ -181,7 +181,7 @@ def web_search(client: openai.OpenAI, query: str, **options: Unpack[SearchOption
         client: a client from ``create_client()`` (main, ``/v1`` or ``/beta`` base: the URL is computed).
         query: 1 to 128 characters; operators ``site:``, ``-site:``, ``"..."``, ``lang:``, ``after:``, ``before:``.
         **options: ``count`` (1 to 50, default 10), ``need_content`` (each page's text too), ``ori_question`` (the
-            user's original question, to help ranking), ``localization`` (an IP address); see :class:`SearchOptions`.
+            user's original question, to help ranking), ``localization`` (an IP address).
 
     Returns:
         :class:`SearchResults`; ``cost(results)`` prices the call.
