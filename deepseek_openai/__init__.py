@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from ._json import JSONOutputError, ajson_completion, json_completion
     from ._messages import acomplete_prefix, assistant_turn, check_messages, complete_prefix, prefix_message
     from ._models import (
+        BEIJING,
+        CN_HOLIDAYS,
+        CN_MAKEUP_WORKDAYS,
         DEEPSEEK_CHAT,
         DEEPSEEK_FLASH,
         DEEPSEEK_REASONER,
@@ -39,14 +42,18 @@ if TYPE_CHECKING:
         EFFORT_LEVELS,
         FILE_LIMITS,
         FIM_MAX_TOKENS,
+        HOLIDAYS_KNOWN_THROUGH,
         IMAGE_LIMITS,
+        MAKEUP_WORKDAYS_ARE_PEAK,
         MAX_TOOLS,
         MODELS,
         PEAK_WINDOWS_UTC,
+        PRICE_HISTORY,
         PRICES_EFFECTIVE,
         TOOL_PRICES,
         ModelInfo,
         ModelName,
+        PriceEra,
         PriceList,
         Prices,
         Rates,
@@ -54,6 +61,7 @@ if TYPE_CHECKING:
         current_models,
         model_info,
     )
+    from ._pricing import is_holiday
     from ._responses import ResponseFailedError, acollect_response_stream, collect_response_stream, response_turn
     from ._rules import RULES, Rule
     from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
@@ -111,6 +119,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._json": ("JSONOutputError", "ajson_completion", "json_completion"),
     "._messages": ("acomplete_prefix", "assistant_turn", "check_messages", "complete_prefix", "prefix_message"),
     "._models": (
+        "BEIJING",
+        "CN_HOLIDAYS",
+        "CN_MAKEUP_WORKDAYS",
         "DEEPSEEK_CHAT",
         "DEEPSEEK_FLASH",
         "DEEPSEEK_REASONER",
@@ -119,12 +130,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FILE_LIMITS",
         "FIM_MAX_TOKENS",
         "IMAGE_LIMITS",
+        "HOLIDAYS_KNOWN_THROUGH",
+        "MAKEUP_WORKDAYS_ARE_PEAK",
         "MAX_TOOLS",
         "MODELS",
         "PEAK_WINDOWS_UTC",
+        "PRICE_HISTORY",
         "PRICES_EFFECTIVE",
         "ModelInfo",
         "ModelName",
+        "PriceEra",
         "PriceList",
         "Prices",
         "Rates",
@@ -134,6 +149,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "model_info",
     ),
     "._responses": ("ResponseFailedError", "acollect_response_stream", "collect_response_stream", "response_turn"),
+    "._pricing": ("is_holiday",),
     "._rules": ("RULES", "Rule"),
     "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
     "._stream": (
@@ -179,7 +195,10 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BEIJING",
     "BETA_BASE_URL",
+    "CN_HOLIDAYS",
+    "CN_MAKEUP_WORKDAYS",
     "DEEPSEEK_CHAT",
     "DEEPSEEK_FLASH",
     "DEEPSEEK_REASONER",
@@ -190,11 +209,14 @@ __all__ = [
     "EFFORT_LEVELS",
     "FILE_LIMITS",
     "FIM_MAX_TOKENS",
+    "HOLIDAYS_KNOWN_THROUGH",
     "IMAGE_LIMITS",
+    "MAKEUP_WORKDAYS_ARE_PEAK",
     "MAX_TOOLS",
     "MODELS",
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
+    "PRICE_HISTORY",
     "REWRITES",
     "RULES",
     "TOOL_PRICES",
@@ -215,6 +237,7 @@ __all__ = [
     "ModelInfo",
     "ModelName",
     "NoUsageError",
+    "PriceEra",
     "PriceList",
     "Prices",
     "Rates",
@@ -263,6 +286,7 @@ __all__ = [
     "fim_stream",
     "get_balance",
     "image_part",
+    "is_holiday",
     "is_peak",
     "json_completion",
     "model_info",

@@ -1,6 +1,7 @@
 """Token usage and what it costs: ``usage_of``, ``cost``, ``cost_breakdown`` and ``is_peak``.
 
-Prices and peak hours come from ``_models.py``; this module only reads usage objects and does arithmetic.
+Prices, peak hours and holidays come from ``_models.py`` (looked up by ``_pricing.py``); this module only reads
+usage objects and does arithmetic.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._errors import DeepSeekError
-from ._models import PEAK_WINDOWS_UTC, model_info
+from ._pricing import peak_at, price_list_at
 
 __all__ = ["Cost", "NoUsageError", "Usage", "cost", "cost_breakdown", "is_peak", "usage_of"]
 
@@ -73,6 +74,11 @@ class Cost:
     """``"USD"`` or ``"CNY"``."""
     peak: bool
     """Whether peak prices applied."""
+    prices_from: datetime | None = None
+    """When the price list used took effect (an entry of ``PRICE_HISTORY``)."""
+    caveats: tuple[str, ...] = ()
+    """Why the amount may be off, one sentence each: the time predates the first price list known for the model
+    and currency, or falls after the holiday calendar's known-through date at a peak hour. Empty when exact."""
 
     @property
     def total(self) -> Decimal:
@@ -194,9 +200,11 @@ def _utc(at: datetime | float | None) -> datetime:
 def is_peak(at: datetime | float | None = None) -> bool:
     """Return whether DeepSeek's peak prices apply at a moment.
 
-    Peak is Monday to Friday, 01:00-04:00 and 06:00-10:00 UTC (09:00-12:00 and 14:00-18:00 Beijing time); all
-    else, weekends included, is off-peak at half price. The Chinese-language pricing page also makes Chinese
-    public holidays off-peak; this function does not know those holidays.
+    Peak is Monday to Friday, 01:00-04:00 and 06:00-10:00 UTC (09:00-12:00 and 14:00-18:00 Beijing time), from
+    2026-08-16 16:00 UTC when peak pricing began. All else is off-peak at half price: weekends and Chinese public
+    holidays (whole Beijing days, from :data:`CN_HOLIDAYS`) included. Weekend make-up working days count as
+    working days (:data:`MAKEUP_WORKDAYS_ARE_PEAK`). After :data:`HOLIDAYS_KNOWN_THROUGH` holidays are not known,
+    so a holiday there reads as a working day (``cost_breakdown`` says so in ``caveats``).
 
     Args:
         at: the moment; ``None`` means now. An aware datetime is converted to UTC; a naive one is taken as local
@@ -205,11 +213,7 @@ def is_peak(at: datetime | float | None = None) -> bool:
     Returns:
         ``True`` inside a peak window.
     """
-    moment = _utc(at)
-    if moment.weekday() >= 5:
-        return False
-    now = moment.time()
-    return any(start <= now < end for start, end in PEAK_WINDOWS_UTC)
+    return peak_at(_utc(at))
 
 
 def _default_moment(x: Any, at: datetime | float | None) -> datetime | float | None:
@@ -221,7 +225,10 @@ def _default_moment(x: Any, at: datetime | float | None) -> datetime | float | N
 
 
 def cost_breakdown(usage: Any, model: str, *, at: datetime | float | None = None, currency: str = "USD") -> Cost:
-    """Return what a usage cost, line by line, at DeepSeek's list prices.
+    """Return what a usage cost, line by line, at the DeepSeek price list in force when the request ran.
+
+    The list is the entry of :data:`PRICE_HISTORY` in force at that moment; a moment before the first list known
+    for the model and currency is priced with that first list, and ``caveats`` says so.
 
     Args:
         usage: anything :func:`usage_of` accepts.
@@ -239,8 +246,9 @@ def cost_breakdown(usage: Any, model: str, *, at: datetime | float | None = None
         NoUsageError: no usage could be read.
     """
     counts = usage_of(usage)
-    prices = model_info(model).prices.in_currency(currency)
-    peak = is_peak(_default_moment(usage, at))
+    moment = _utc(_default_moment(usage, at))
+    prices, era, caveats = price_list_at(model, currency, moment)
+    peak = peak_at(moment)
     rates = prices.peak if peak else prices.off_peak
     return Cost(
         cache_hit=counts.cache_hit_tokens * rates.cache_hit / _MILLION,
@@ -249,6 +257,8 @@ def cost_breakdown(usage: Any, model: str, *, at: datetime | float | None = None
         output=counts.completion_tokens * rates.output / _MILLION,
         currency=currency.upper(),
         peak=peak,
+        prices_from=era.effective,
+        caveats=caveats,
     )
 
 

@@ -331,7 +331,8 @@ def test_cost_at_peak_with_trailing_z(capsys: pytest.CaptureFixture[str]) -> Non
     argv = ["cost", "--model", "deepseek-flash", "--hit", "1000", "--miss", "200", "--output", "500"]
     code, out, _ = run(capsys, *argv, "--at", "2026-11-24T02:30:00Z")
     assert code == 0
-    assert "2026-11-24 02:30 UTC, Tuesday (peak prices)" in out
+    assert "2026-11-24 02:30 UTC = 2026-11-24 10:30 Beijing, Tuesday (peak prices)" in out
+    assert "prices:  list effective 2026-09-10 04:00 UTC" in out
     assert "hit:          1,000 tokens x 0.006 USD/1M = 0.000006 USD" in out
     assert out.endswith("cost:    0.000666 USD\n")
 
@@ -341,7 +342,7 @@ def test_cost_off_peak_cny_and_offset(capsys: pytest.CaptureFixture[str]) -> Non
     # 10:30 in Beijing (+08:00) is 02:30 UTC: peak on a weekday, off-peak on this Sunday.
     code, out, _ = run(capsys, *argv, "--at", "2026-11-29T10:30:00+08:00")
     assert code == 0
-    assert "Sunday (off-peak prices)" in out
+    assert "Sunday (off-peak prices: weekend)" in out
     assert out.endswith("cost:    0.072 CNY\n")
 
 
@@ -463,3 +464,117 @@ def test_demo_exit_code_says_a_step_failed(fake: FakeDeepSeek, capsys: pytest.Ca
     assert "FAILED: DeepSeek answered 402 Insufficient Balance" in out
     assert "1/10 steps worked." in out  # the balance step works: it reports "available: no"
     assert "available: no" in out
+
+
+# -- issue 13: legacy names, Beijing weekday, holidays and dated lists, fixes naming flags -----------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "thinking", "effort", "silence"),
+    [
+        (["--model", "deepseek-chat"], "disabled", None, "--model deepseek-flash --no-thinking."),
+        (["--model", "deepseek-reasoner"], "enabled", None, "--model deepseek-flash."),
+        (["--model", "deepseek-chat", "--effort", "high"], "enabled", "high", "--model deepseek-flash --effort high."),
+        (["--model", "deepseek-reasoner", "--no-thinking"], "disabled", None, "--model deepseek-flash --no-thinking."),
+    ],
+)
+def test_chat_legacy_name_means_its_thinking_mode_unless_a_flag_says(
+    fake: FakeDeepSeek,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    thinking: str,
+    effort: str | None,
+    silence: str,
+) -> None:
+    code, out, err = run(capsys, "chat", *argv, "q")
+    assert code == 0 and out == "Echo: q\n"
+    body = fake.requests[-1].json
+    assert (body["model"], body["thinking"], body.get("reasoning_effort")) == (
+        "deepseek-flash",
+        {"type": thinking},
+        effort,
+    )
+    (warning,) = [line for line in err.splitlines() if line.startswith("warning:")]
+    mode = "on" if thinking == "enabled" else "off"
+    assert f"sent as 'deepseek-flash' with thinking {mode}. To silence this, use {silence}" in warning
+    assert "extra_body" not in err and "thinking(" not in err
+
+
+def test_chat_no_thinking_with_effort_is_a_usage_error(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "chat", "--no-thinking", "--effort", "high", "q")
+    assert code == 2
+    assert err == "error: --no-thinking and --effort contradict each other\nfix: drop one of them.\n"
+    assert not fake.requests
+
+
+def test_cost_weekday_is_the_beijing_date_that_pricing_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    # 21:00 on Friday in New York is 10:00 on Saturday in Beijing: weekend, off-peak.
+    code, out, _ = run(
+        capsys, "cost", "--model", "deepseek-flash", "--output", "1000000", "--at", "2026-11-20T21:00:00-05:00"
+    )
+    assert code == 0
+    assert "time:    2026-11-21 02:00 UTC = 2026-11-21 10:00 Beijing, Saturday (off-peak prices: weekend)" in out
+    assert "Friday" not in out
+    assert out.endswith("cost:    0.6 USD\n")
+
+
+@pytest.mark.parametrize(
+    ("at", "band", "total"),
+    [
+        ("2026-10-01T02:00Z", "Thursday (off-peak prices: Chinese public holiday)", "0.6"),
+        ("2026-10-10T02:00Z", "Saturday (peak prices, make-up working day)", "1.2"),
+        ("2026-08-20T02:00Z", "Thursday (peak prices)", "1.32"),  # the 2026-08-16 list
+        ("2026-06-01T02:00Z", "Monday (one price all day: peak pricing began 2026-08-16 16:00 UTC)", "0.28"),
+    ],
+)
+def test_cost_holidays_and_dated_price_lists(
+    at: str, band: str, total: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "cost", "--model", "deepseek-flash", "--output", "1000000", "--at", at)
+    assert code == 0
+    assert band in out
+    assert out.endswith(f"cost:    {total} USD\n")
+
+
+def test_cost_says_when_the_calendar_or_the_price_lists_run_out(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "cost", "--model", "deepseek-flash", "--output", "1000000", "--at", "2027-01-04T02:00Z")
+    assert code == 0
+    assert "note:    Chinese public holidays are known through 2026-12-31; if 2027-01-04 (Beijing) is one" in out
+    code, out, _ = run(
+        capsys, "cost", "--model", "deepseek-flash", "--output", "1", "--at", "2026-09-01T02:00Z", "--currency", "CNY"
+    )
+    assert "note:    2026-09-01 02:00 UTC is before the first CNY price list known for deepseek-flash" in out
+
+
+def test_models_footer_mentions_holidays(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "models")
+    assert code == 0
+    assert "except Chinese public holidays (known through 2026-12-31)" in out
+
+
+def test_fixes_name_cli_flags_on_every_path(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+    # A warning (the library's Fix: part).
+    _, _, err = run(capsys, "chat", "--temperature", "0.2", "q")
+    assert "warning: temperature has no effect" in err and "--no-thinking" in err and "thinking(" not in err
+    # An API error explained by explain().
+    fake.add_error(400, "Model Not Exist")
+    code, _, err = run(capsys, "chat", "q")
+    assert code == 1 and "fix: use --model deepseek-flash or --model deepseek-v4-pro." in err
+    # One of our own errors, raised before the network.
+    code, _, err = run(capsys, "fim", "x", "--max-tokens", "5000")
+    assert code == 2 and "fix: pass --max-tokens of 4096 or less to FIM completion." in err
+    # The finish-reason note.
+    fake.add_reply("", reasoning="long " * 10, finish_reason="length")
+    _, _, err = run(capsys, "chat", "q")
+    assert "note: finish_reason 'length' with no answer" in err and "(--effort low)" in err and "max_tokens" not in err
+
+
+def test_every_rule_fix_is_worded_for_the_cli() -> None:
+    from deepseek_openai import RULES
+    from deepseek_openai.cli._wording import cli_fix
+
+    python = re.compile(
+        r"thinking\(|extra_body|model=|(?<!-)max_tokens|reasoning_effort|response_format=\{'type': 'json_object'\}"
+    )
+    for rule in RULES.values():
+        assert not python.search(cli_fix(rule.fix)), (rule.id, cli_fix(rule.fix))

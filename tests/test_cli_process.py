@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,25 @@ def read_to_end(fd: int, buf: bytearray) -> bytes:
         buf.extend(chunk)
 
 
+def wait_until_blocked(pid: int) -> None:
+    """Wait until the process sleeps in a system call, so a signal sent now interrupts that call.
+
+    After the CLI prints a piece of the reply it runs a little more Python, then blocks reading the stream. A SIGINT
+    that lands in between is handled at Python's next check, and if the check already passed, only after the read
+    returns: against a stalled stream, never. On a loaded machine that window is wide enough to hit. Once the
+    process is asleep (state S in /proc) it is in that read: the signal makes it return EINTR and Python raises
+    KeyboardInterrupt at once. Without /proc (not Linux) there is nothing to wait on.
+    """
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return
+    deadline = time.monotonic() + DEADLINE
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "S":
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} never blocked")
+        time.sleep(0.001)
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeDeepSeek]:
     with FakeDeepSeek() as ds:
@@ -78,7 +98,17 @@ def spawn() -> Iterator[Any]:
     started: list[subprocess.Popen[bytes]] = []
 
     def start(argv: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen(argv, **kwargs)
+        # A run launched in the background without job control (`pytest &` in a script) ignores SIGINT, and a
+        # child inherits an ignored signal, so Python would not turn Ctrl-C into KeyboardInterrupt. Give the child
+        # the disposition a terminal gives it: a handled signal is reset to the default at exec.
+        ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        if ignored:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            proc = subprocess.Popen(argv, **kwargs)
+        finally:
+            if ignored:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         started.append(proc)
         return proc
 
@@ -162,6 +192,7 @@ def test_interactive_session_keeps_history_with_reasoning(fake: FakeDeepSeek, sp
         read_until(master, b"\n> ", buf)
         os.write(master, b"Double it.\n")
         read_until(master, b"Twenty-two.", buf)
+        del buf[: buf.index(b"Twenty-two.")]  # the next prompt, not the one before this reply
         read_until(master, b"\n> ", buf)
         os.write(master, b"\x04")  # Ctrl-D ends the session
         assert proc.wait(DEADLINE) == 0
@@ -175,6 +206,20 @@ def test_interactive_session_keeps_history_with_reasoning(fake: FakeDeepSeek, sp
     ]
     assert proc.stderr is not None
     assert proc.stderr.read().decode().count("usage: ") == 2
+
+
+def test_legacy_chat_and_beijing_weekday_as_a_process(fake: FakeDeepSeek) -> None:
+    chat = subprocess.run(
+        cli("chat", "--model", "deepseek-chat", "q"), capture_output=True, text=True, env=fake_env(fake), check=False
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert fake.requests[-1].json["thinking"] == {"type": "disabled"}
+    assert fake.requests[-1].json["model"] == "deepseek-flash"
+    assert "with thinking off. To silence this, use --model deepseek-flash --no-thinking." in chat.stderr
+    argv = ("cost", "--model", "deepseek-flash", "--output", "1000", "--at", "2026-11-20T21:00:00-05:00")
+    cost = subprocess.run(cli(*argv), capture_output=True, text=True, env=cli_env(), check=False)
+    assert cost.returncode == 0, cost.stderr
+    assert "2026-11-21 10:00 Beijing, Saturday (off-peak prices: weekend)" in cost.stdout
 
 
 # -- Ctrl-C ----------------------------------------------------------------------------------------------------
@@ -191,6 +236,7 @@ def test_ctrl_c_stops_the_reply_and_keeps_what_arrived(fake: FakeDeepSeek, spawn
     assert proc.stdout is not None and proc.stderr is not None
     out = bytearray()
     read_until(proc.stdout.fileno(), b"partial answer", out)
+    wait_until_blocked(proc.pid)  # stalled on the rest of the stream
     proc.send_signal(signal.SIGINT)
     assert proc.wait(DEADLINE) == 130
     stdout = read_to_end(proc.stdout.fileno(), out).decode()
@@ -212,10 +258,12 @@ def test_ctrl_c_in_a_session_stops_only_the_reply(fake: FakeDeepSeek, spawn: Any
         read_until(master, b"> ", buf)
         os.write(master, b"first\n")
         read_until(master, b"partial answer", buf)
+        wait_until_blocked(proc.pid)  # stalled on the rest of the stream
         proc.send_signal(signal.SIGINT)
         read_until(master, b"\n> ", buf)
         os.write(master, b"second\n")
         read_until(master, b"and the rest.", buf)
+        del buf[: buf.index(b"and the rest.")]  # the next prompt, not the one before this reply
         read_until(master, b"\n> ", buf)
         os.write(master, b"\x04")
         assert proc.wait(DEADLINE) == 0

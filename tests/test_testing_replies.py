@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ async def test_default_reply_has_deepseek_shape(fake_deepseek: FakeDeepSeek, mod
     reply = await chat(fake_deepseek, mode)
     assert reply.object == "chat.completion"
     assert reply.model == "deepseek-flash"
-    assert reply.system_fingerprint.startswith("fp_")
+    assert re.fullmatch(r"[0-9a-f]{32}", reply.system_fingerprint)  # newest format: bare 32 hex digits
     assert isinstance(reply.created, int) and reply.id
     message = reply.choices[0].message
     assert message.role == "assistant"
@@ -73,7 +74,7 @@ async def test_default_reply_has_deepseek_shape(fake_deepseek: FakeDeepSeek, mod
 async def test_thinking_off_has_no_reasoning(fake_deepseek: FakeDeepSeek, mode: str, extra: dict[str, Any]) -> None:
     reply = await chat(fake_deepseek, mode, **extra)
     assert getattr(reply.choices[0].message, "reasoning_content", None) is None
-    assert reply.usage.completion_tokens_details.reasoning_tokens == 0
+    assert reply.usage.completion_tokens_details is None  # real non-thinking replies omit the field
 
 
 @pytest.mark.parametrize("alias", [n for n, i in MODELS.items() if i.status != "retired"])
@@ -246,3 +247,27 @@ async def test_balance_endpoint(mode: str, balance: str, available: bool) -> Non
             }
         ],
     }
+
+
+def _raw_post(ds: FakeDeepSeek, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    import urllib.request
+
+    request = urllib.request.Request(
+        ds.base_url + path,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {ds.api_key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        parsed: dict[str, Any] = json.loads(answer.read())
+    return parsed
+
+
+def test_on_the_wire_only_thinking_replies_carry_completion_tokens_details(fake_deepseek: FakeDeepSeek) -> None:
+    ask = {"model": "deepseek-flash", "messages": [{"role": "user", "content": "hi"}]}
+    thinking = _raw_post(fake_deepseek, "/chat/completions", ask)
+    assert thinking["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0
+    off = _raw_post(fake_deepseek, "/chat/completions", {**ask, "thinking": {"type": "disabled"}})
+    assert "completion_tokens_details" not in off["usage"]
+    assert re.fullmatch(r"[0-9a-f]{32}", off["system_fingerprint"])
+    fim = _raw_post(fake_deepseek, "/beta/completions", {"model": "deepseek-flash", "prompt": "x = "})
+    assert "completion_tokens_details" not in fim["usage"]

@@ -324,10 +324,24 @@ async def test_empty_balance_gets_402_on_chat_and_fim(fake_deepseek: FakeDeepSee
     assert reply.choices[0].message.content == "Echo: hi"
 
 
-def test_body_that_is_not_json_gets_400(fake_deepseek: FakeDeepSeek) -> None:
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        (b"{not json", "key must be a string at line 1 column 2"),
+        (b"", "EOF while parsing a value at line 1 column 0"),
+        (b'{"model": "deepseek-flash", "messages": [}', "expected value at line 1 column 42"),
+        (b'{"model": "deepseek-flash",\n "messages": [', "EOF while parsing a list at line 2 column 14"),
+        (b'{"model": "deepseek-flash"} x', "trailing characters at line 1 column 29"),
+        (b'{"model": "deepseek-flash", "messages": [1,]}', "trailing comma at line 1 column 44"),
+        ('{"modèle" "x"}'.encode(), "expected `:` at line 1 column 12"),  # serde counts bytes: è is two
+    ],
+)
+def test_body_that_is_not_json_gets_400_with_serde_position(
+    fake_deepseek: FakeDeepSeek, raw: bytes, detail: str
+) -> None:
     request = urllib.request.Request(
         fake_deepseek.base_url + "/chat/completions",
-        data=b"{not json",
+        data=raw,
         headers={"Authorization": f"Bearer {fake_deepseek.api_key}", "Content-Type": "application/json"},
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
@@ -335,7 +349,12 @@ def test_body_that_is_not_json_gets_400(fake_deepseek: FakeDeepSeek) -> None:
     body = json.loads(caught.value.read())
     caught.value.close()
     assert caught.value.code == 400
-    assert body["error"]["message"].startswith("Failed to parse the request body as JSON")
+    assert body["error"] == {
+        "message": f"Failed to parse the request body as JSON: {detail}",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_request_error",
+    }
 
 
 async def test_missing_messages_is_a_422_deserialize_error(fake_deepseek: FakeDeepSeek, mode: str) -> None:

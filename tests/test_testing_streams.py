@@ -7,8 +7,11 @@ import urllib.request
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deepseek_openai.testing import FakeDeepSeek
+from deepseek_openai.testing._stream import argument_pieces
 
 USER = [{"role": "user", "content": "stream please"}]
 OFF = {"thinking": {"type": "disabled"}}
@@ -137,3 +140,27 @@ def test_wire_format(fake_deepseek: FakeDeepSeek) -> None:
     assert [p["usage"] is None for p in payloads] == [True] * (len(payloads) - 1) + [False]
     assert payloads[0]["choices"][0]["delta"] == {"role": "assistant", "content": None, "reasoning_content": ""}
     assert payloads[-1]["choices"][0]["delta"] == {"content": "", "reasoning_content": None}
+
+
+def test_tool_arguments_stream_in_token_sized_pieces(fake_deepseek: FakeDeepSeek) -> None:
+    args = '{"city": "Paris", "query": "Weather tomorrow morning", "days": 14}'
+    fake_deepseek.add_reply(tool_calls=[{"name": "get_weather", "arguments": args}])
+    events = [
+        json.loads(line[6:])
+        for line in raw_stream(fake_deepseek, {"model": "deepseek-flash", "messages": USER}).splitlines()
+        if line.startswith("data: {")
+    ]
+    pieces = [tc["function"]["arguments"] for e in events for tc in e["choices"][0]["delta"].get("tool_calls") or []]
+    head, *fragments = pieces
+    assert head == "" and "".join(fragments) == args
+    # Token-sized, like a tokenizer's output: short, of varying length, cut at word and punctuation boundaries.
+    assert fragments[:6] == ['{"', "city", '":', ' "', "Paris", '",']
+    assert max(map(len, fragments)) <= 7 and len(set(map(len, fragments))) >= 4
+    assert "Weathe" in fragments and " tomorr" in fragments  # long words split, leading space kept
+
+
+@given(st.text())
+def test_argument_pieces_rejoin_to_the_arguments(text: str) -> None:
+    pieces = argument_pieces(text)
+    assert "".join(pieces) == text
+    assert all(piece and len(piece.strip()) <= 6 for piece in pieces)

@@ -36,12 +36,12 @@ WEATHER = {
     },
 }
 WEATHER_ARGS = {
-    "city": "weather in Hangzhou?",
+    "city": "Hangzhou",  # the place the user named, not the whole message
     "days": 1,
     "ratio": 1,
     "hourly": True,
     "unit": "celsius",
-    "tags": [],
+    "tags": ["example"],
     "where": {},
 }
 CLOCK = {"type": "function", "function": {"name": "now"}}  # no parameters: no arguments
@@ -200,6 +200,48 @@ async def test_arun_tools_end_to_end_with_a_strict_tool(fake_deepseek: FakeDeepS
         result = await arun_tools(client, [ASK], [tool], [get_weather])
     assert result.rounds == 2
     tool_message = result.messages[2]
-    assert json.loads(tool_message["content"]) == {"sky": "sunny", "asked": "weather in Hangzhou?", "unit": "celsius"}
+    assert json.loads(tool_message["content"]) == {"sky": "sunny", "asked": "Hangzhou", "unit": "celsius"}
     assert result.content == f"Echo: weather in Hangzhou? (tools said: {tool_message['content']})"
     assert fake_deepseek.requests[-1].path == "/beta/chat/completions"
+
+
+def _args(parameters: dict[str, Any], said: str) -> dict[str, Any]:
+    from deepseek_openai.testing._tooluse import default_call
+
+    tool = {"type": "function", "function": {"name": "f", "parameters": parameters}}
+    call = default_call({"tools": [tool], "messages": [{"role": "user", "content": said}]}, said)
+    assert call is not None
+    parsed: dict[str, Any] = json.loads(call.arguments)
+    return parsed
+
+
+@pytest.mark.parametrize(
+    ("prop", "said", "value"),
+    [
+        ({"type": "string"}, "What is the weather in New York today?", "New York"),
+        ({"type": "string"}, "is it raining?", "Paris"),  # no place named: a plausible city
+        ({"type": "integer", "minimum": 1, "maximum": 14}, "", 7),
+        ({"type": "number", "exclusiveMinimum": 0}, "", 1),
+        ({"type": "integer", "minimum": 10, "multipleOf": 5}, "", 10),
+        ({"type": "string", "enum": ["fahrenheit", "celsius"]}, "", "fahrenheit"),
+        ({"type": "string", "format": "email"}, "", "user@example.com"),
+        ({"type": "string", "default": "Rome"}, "weather in Oslo", "Rome"),
+    ],
+)
+def test_default_call_picks_plausible_values(prop: dict[str, Any], said: str, value: Any) -> None:
+    parameters = {"type": "object", "properties": {"location": prop}, "required": ["location"]}
+    assert _args(parameters, said) == {"location": value}
+
+
+def test_default_call_never_passes_the_whole_message_as_a_place() -> None:
+    said = "Please tell me the weather in Hangzhou and then book a table for two."
+    args = _args(
+        {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "query": {"type": "string"}, "when": {"type": "string"}},
+            "required": ["city", "query", "when"],
+        },
+        said,
+    )
+    assert args["city"] == "Hangzhou" and args["when"] == "example"
+    assert args["query"] == "Please tell me the weather in Hangzhou and then book a table"  # first 12 words

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,24 @@ from deepseek_openai import MODELS, NoUsageError, UnknownModelError, Usage, cost
 MON_PEAK = datetime(2026, 11, 23, 2, 30, tzinfo=timezone.utc)  # 10:30 Beijing
 MON_OFF = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)  # 13:00 Beijing, lunch gap
 SAT = datetime(2026, 11, 28, 2, 30, tzinfo=timezone.utc)
+# Written out from deepseek-api.md §18 (State Council notice of 2025-11-04), independently of _models.py.
+HOLIDAYS_2026 = [
+    (date(2026, 1, 1), date(2026, 1, 3)),
+    (date(2026, 2, 15), date(2026, 2, 23)),
+    (date(2026, 4, 4), date(2026, 4, 6)),
+    (date(2026, 5, 1), date(2026, 5, 5)),
+    (date(2026, 6, 19), date(2026, 6, 21)),
+    (date(2026, 9, 25), date(2026, 9, 27)),
+    (date(2026, 10, 1), date(2026, 10, 7)),
+]
+MAKEUP_2026 = {
+    date(2026, 1, 4),
+    date(2026, 2, 14),
+    date(2026, 2, 28),
+    date(2026, 5, 9),
+    date(2026, 9, 20),
+    date(2026, 10, 10),
+}
 
 NEW_LAYOUT: dict[str, Any] = {
     "prompt_tokens": 1000,
@@ -181,12 +199,23 @@ def test_is_peak_timestamp_and_now() -> None:
     assert isinstance(is_peak(), bool)
 
 
-@given(st.datetimes(timezones=st.just(timezone.utc)))
+@given(
+    st.datetimes(
+        min_value=datetime(2026, 8, 17), max_value=datetime(2026, 12, 31, 15, 59), timezones=st.just(timezone.utc)
+    )
+)
 def test_is_peak_matches_beijing_business_hours(at: datetime) -> None:
+    # Inside the known calendar: Beijing business hours, minus the 2026 holidays, plus weekend make-up days.
     bj = at.astimezone(timezone(timedelta(hours=8)))
     hours = bj.hour + bj.minute / 60
-    expected = bj.weekday() < 5 and (9 <= hours < 12 or 14 <= hours < 18)
-    assert is_peak(at) is expected
+    holiday = any(first <= bj.date() <= last for first, last in HOLIDAYS_2026)
+    workday = bj.date() in MAKEUP_2026 or (bj.weekday() < 5 and not holiday)
+    assert is_peak(at) is (workday and (9 <= hours < 12 or 14 <= hours < 18))
+
+
+@given(st.datetimes(max_value=datetime(2026, 8, 16, 15, 59), timezones=st.just(timezone.utc)))
+def test_is_peak_false_before_peak_pricing_began(at: datetime) -> None:
+    assert is_peak(at) is False  # peak/off-peak pricing went live 2026-08-16 16:00 UTC
 
 
 # --- cost -------------------------------------------------------------------------------------------------------

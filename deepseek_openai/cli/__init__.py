@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from ._common import Context, UsageError
 from ._parser import build_parser
+from ._wording import cli_fix, cli_warning
 
 __all__ = ["main"]
 
@@ -33,6 +34,8 @@ def _versions() -> str:
 def describe_error(exc: BaseException) -> tuple[str, str]:
     """Return ``(what went wrong, how to fix it)`` for an error, without any part of the key beyond ``…abcd``.
 
+    The fix names the CLI's flags where the library's names Python (``--no-thinking``, not ``**thinking(False)``).
+
     Args:
         exc: our own error, an SDK error, or anything else.
 
@@ -44,7 +47,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     from deepseek_openai import DeepSeekError
 
     if isinstance(exc, DeepSeekError):
-        return exc.message, exc.fix
+        return exc.message, cli_fix(exc.fix)
     if isinstance(exc, UsageError):
         message, _, fix = str(exc).partition(": ")
         return message, fix
@@ -53,7 +56,8 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
             from deepseek_openai import explain
         except ImportError:  # pragma: no cover - explain() lands with the errors helpers
             return _first_line(str(exc)), ""
-        return _split_explained(exc, explain(exc))
+        message, fix = _split_explained(exc, explain(exc))
+        return message, cli_fix(fix)
     if isinstance(exc, OSError):
         return f"{type(exc).__name__}: {exc}", ""
     return f"{type(exc).__name__}: {_first_line(str(exc))}", "run again with --debug to see the traceback."
@@ -83,7 +87,7 @@ def _exit_code(exc: BaseException) -> int:
 
 def _show_warning(stderr: IO[str]) -> Any:
     def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-        stderr.write(f"warning: {message}\n")
+        stderr.write(f"warning: {cli_warning(str(message))}\n")
         stderr.flush()
 
     return show

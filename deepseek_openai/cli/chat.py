@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any
 
 from ._common import DIM, RESET, Context, UsageError, format_usage
+from ._wording import cli_fix
 
 if TYPE_CHECKING:
     import openai
@@ -82,11 +83,35 @@ def _isatty(stream: IO[str]) -> bool:
     return bool(isatty and isatty())
 
 
-def _create_kwargs(ctx: Context) -> dict[str, Any]:
+def _model_and_thinking(ctx: Context) -> tuple[str, bool]:
+    """Return the model id to send and whether to think: a retired name means its mode unless a flag says."""
+    from deepseek_openai import MODELS
+
+    args = ctx.args
+    if args.no_thinking and args.effort:
+        raise UsageError("--no-thinking and --effort contradict each other: drop one of them.")
+    enabled = not args.no_thinking
+    info = MODELS.get(args.model)
+    if info is None or info.legacy_thinking is None:
+        return args.model, enabled
+    # Retired names are refused by DeepSeek (news/v4-flash): send the model serving them, in the legacy name's
+    # thinking mode unless --no-thinking or --effort chose one. The CLI does it itself so that the flags win.
+    if not args.no_thinking and args.effort is None:
+        enabled = info.legacy_thinking
+    flags = f"--model {info.served_by}" + ("" if enabled else " --no-thinking")
+    flags += f" --effort {args.effort}" if args.effort else ""
+    ctx.err(
+        f"warning: model {args.model!r} was retired by DeepSeek on 2026-07-24; sent as {info.served_by!r} with "
+        f"thinking {'on' if enabled else 'off'}. To silence this, use {flags}."
+    )
+    return info.served_by, enabled
+
+
+def _create_kwargs(ctx: Context, enabled: bool) -> dict[str, Any]:
     from deepseek_openai import thinking
 
     args = ctx.args
-    kwargs: dict[str, Any] = dict(thinking(not args.no_thinking, effort=args.effort))
+    kwargs: dict[str, Any] = dict(thinking(enabled, effort=args.effort))
     if args.json:
         kwargs["response_format"] = {"type": "json_object"}
     if args.temperature is not None:
@@ -94,6 +119,12 @@ def _create_kwargs(ctx: Context) -> dict[str, Any]:
     if args.max_tokens is not None:
         kwargs["max_tokens"] = args.max_tokens
     return kwargs
+
+
+def _request(ctx: Context) -> dict[str, Any]:
+    """Return the request keywords every round of a run shares (model, thinking, options), checked first."""
+    model, enabled = _model_and_thinking(ctx)
+    return {"model": model, **_create_kwargs(ctx, enabled)}
 
 
 def _first_messages(ctx: Context, prompt: str | None) -> list[dict[str, Any]]:
@@ -107,16 +138,18 @@ def _first_messages(ctx: Context, prompt: str | None) -> list[dict[str, Any]]:
     return messages
 
 
-def _turn(ctx: Context, client: openai.OpenAI, messages: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, bool]:
+def _turn(
+    ctx: Context, client: openai.OpenAI, messages: list[dict[str, Any]], request: dict[str, Any]
+) -> tuple[dict[str, Any] | None, bool]:
     """Stream one reply; return its assistant turn (``None`` if nothing arrived) and whether Ctrl-C cut it short."""
     from deepseek_openai import StreamInterruptedError, assistant_turn, collect_stream, usage_of
 
     args = ctx.args
     printer = Printer(ctx, hide_reasoning=args.hide_reasoning)
-    # Plain dicts, so reasoning_content travels back with each assistant turn.
-    request: dict[str, Any] = {"model": args.model, "messages": messages, **_create_kwargs(ctx)}
     try:
-        stream = client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **request)
+        # Plain dicts, so reasoning_content travels back with each assistant turn.
+        kwargs: dict[str, Any] = {"messages": messages, **request}
+        stream = client.chat.completions.create(stream=True, stream_options={"include_usage": True}, **kwargs)
         result = collect_stream(stream, on_reasoning=printer.reasoning, on_content=printer.content)
     except KeyboardInterrupt:
         printer.end()
@@ -129,9 +162,9 @@ def _turn(ctx: Context, client: openai.OpenAI, messages: list[dict[str, Any]]) -
         printer.end()
         raise
     printer.end()
-    ctx.err(format_usage(usage_of(result) if result.usage is not None else None, args.model))
+    ctx.err(format_usage(usage_of(result) if result.usage is not None else None, request["model"]))
     if result.finish_note:
-        ctx.err(f"note: {result.finish_note}")
+        ctx.err(f"note: {cli_fix(result.finish_note)}")
     return dict(assistant_turn(result)), False
 
 
@@ -159,9 +192,10 @@ def run_chat(ctx: Context) -> int:
         prompt = ctx.stdin.read()
         if not prompt.strip():
             raise UsageError("no prompt: pass PROMPT as an argument or pipe it on stdin.")
+    request = _request(ctx)
     client = ctx.client()
     messages = [*_first_messages(ctx, prompt), {"role": "user", "content": _user_content(ctx, prompt)}]
-    _, interrupted = _turn(ctx, client, messages)
+    _, interrupted = _turn(ctx, client, messages, request)
     return 130 if interrupted else 0
 
 
@@ -169,9 +203,10 @@ def _interactive(ctx: Context) -> int:
     """Run a multi-round session (history and reasoning kept) until Ctrl-D; Ctrl-C stops only the reply."""
     from . import describe_error
 
+    request = _request(ctx)
     client = ctx.client()
-    mode = "off" if ctx.args.no_thinking else "on"
-    ctx.err(f"chat with {ctx.args.model} (thinking {mode}). Ctrl-D ends the session, Ctrl-C stops a reply.")
+    mode = "off" if request["extra_body"]["thinking"]["type"] == "disabled" else "on"
+    ctx.err(f"chat with {request['model']} (thinking {mode}). Ctrl-D ends the session, Ctrl-C stops a reply.")
     history: list[dict[str, Any]] = []
     first = True
     while True:
@@ -194,7 +229,7 @@ def _interactive(ctx: Context) -> int:
             first = False
         history.append({"role": "user", "content": content})
         try:
-            turn, _ = _turn(ctx, client, history)
+            turn, _ = _turn(ctx, client, history, request)
         except Exception as exc:  # noqa: BLE001 - a failed round is reported; the session goes on
             turn = None
             message, fix = describe_error(exc)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ._common import Context
+from ._wording import cli_fix
 
 __all__ = ["compare_models", "installed_versions", "run_doctor", "run_serve"]
 
@@ -63,7 +64,7 @@ def _settings(ctx: Context, problems: list[str]) -> Any:
         settings = resolve_settings(None, ctx.args.base_url, env_file=ctx.args.env_file)
     except DeepSeekError as exc:
         ctx.out("key:       none found" if isinstance(exc, MissingAPIKeyError) else f"key:       {exc.message}")
-        problems.append(f"{exc.message} Fix: {exc.fix}")
+        problems.append(f"{exc.message} Fix: {cli_fix(exc.fix)}")
         if isinstance(exc, MissingAPIKeyError):
             _base_url_alone(ctx, problems)
         return None
@@ -81,7 +82,7 @@ def _base_url_alone(ctx: Context, problems: list[str]) -> None:
     try:  # a stand-in key: the base URL is resolved the same way with or without one
         where = resolve_settings("sk-stand-in", ctx.args.base_url, env_file=ctx.args.env_file)
     except DeepSeekError as exc:
-        problems.append(f"{exc.message} Fix: {exc.fix}")
+        problems.append(f"{exc.message} Fix: {cli_fix(exc.fix)}")
     else:
         ctx.out(f"base URL:  {where.base_url}  ({where.base_url_source})")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,18 @@ def _money(amount: Decimal) -> str:
     return "0" if not amount else f"{amount.normalize():f}"
 
 
+def _band(peak: bool, local: datetime, peak_hours: bool) -> str:
+    from deepseek_openai import CN_MAKEUP_WORKDAYS, is_holiday
+
+    if not peak_hours:
+        return "one price all day: peak pricing began 2026-08-16 16:00 UTC"
+    if peak:
+        return "peak prices" + (", make-up working day" if local.date() in CN_MAKEUP_WORKDAYS else "")
+    if is_holiday(local):
+        return "off-peak prices: Chinese public holiday"
+    return "off-peak prices" + (": weekend" if local.weekday() >= 5 else "")
+
+
 def listed_models(ctx: Context) -> list[Any]:
     """Return what ``GET /models`` lists (the SDK's model objects), from DeepSeek or the offline double."""
     client = ctx.client()
@@ -30,7 +43,7 @@ def listed_models(ctx: Context) -> list[Any]:
 
 def run_models(ctx: Context) -> int:
     """Print the model table and, when a key is found (or offline), what ``GET /models`` reports."""
-    from deepseek_openai import MODELS, PEAK_WINDOWS_UTC, PRICES_EFFECTIVE, MissingAPIKeyError
+    from deepseek_openai import HOLIDAYS_KNOWN_THROUGH, MODELS, PEAK_WINDOWS_UTC, PRICES_EFFECTIVE, MissingAPIKeyError
 
     currency = ctx.args.currency
     header = ("model", "status", "context", "max out", "thinking", "vision", "FIM")
@@ -59,8 +72,9 @@ def run_models(ctx: Context) -> int:
         ctx.out("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     windows = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in PEAK_WINDOWS_UTC)
     ctx.out(
-        f"\nPrices per 1M tokens, off-peak (peak in brackets); peak is Mon-Fri {windows} UTC. "
-        f"Effective {PRICES_EFFECTIVE:%Y-%m-%d}. Thinking: both = thinking (default) and non-thinking."
+        f"\nPrices per 1M tokens, off-peak (peak in brackets); peak is Mon-Fri {windows} UTC, except Chinese "
+        f"public holidays (known through {HOLIDAYS_KNOWN_THROUGH}). Effective {PRICES_EFFECTIVE:%Y-%m-%d}. "
+        "Thinking: both = thinking (default) and non-thinking."
     )
     try:
         listed = listed_models(ctx)
@@ -84,9 +98,9 @@ def run_models(ctx: Context) -> int:
 
 def run_cost(ctx: Context) -> int:
     """Price one call from its token counts at the given (or current) time, line by line."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
-    from deepseek_openai import Usage, cost_breakdown, model_info
+    from deepseek_openai import BEIJING, PRICE_HISTORY, Usage, cost_breakdown, model_info
 
     args = ctx.args
     info = model_info(args.model)
@@ -101,18 +115,26 @@ def run_cost(ctx: Context) -> int:
         total_tokens=args.hit + args.miss + args.output,
     )
     bill = cost_breakdown(usage, info.name, at=when, currency=args.currency)
-    band = "peak" if bill.peak else "off-peak"
-    prices = info.prices.in_currency(args.currency)
+    era = next(e for e in PRICE_HISTORY if e.effective == bill.prices_from)
+    prices = (era.usd if args.currency == "USD" else era.cny)[info.served_by]
     rates = prices.peak if bill.peak else prices.off_peak
     unit = args.currency
     ctx.out(f"model:   {info.name}" + ("" if info.served_by == info.name else f" (billed as {info.served_by})"))
-    ctx.out(f"time:    {when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC, {when:%A} ({band} prices)")
+    # Peak hours, weekends and holidays follow the Beijing calendar, so the weekday is the Beijing one.
+    local = when.astimezone(BEIJING)
+    ctx.out(
+        f"time:    {when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC = {local:%Y-%m-%d %H:%M} Beijing, "
+        f"{local:%A} ({_band(bill.peak, local, era.peak_hours)})"
+    )
+    ctx.out(f"prices:  list effective {era.effective:%Y-%m-%d %H:%M} UTC")
     for label, count, rate, amount in (
         ("hit", args.hit, rates.cache_hit, bill.cache_hit),
         ("miss", args.miss, rates.cache_miss, bill.cache_miss),
         ("output", args.output, rates.output, bill.output),
     ):
         ctx.out(f"{label + ':':<8} {count:>10,} tokens x {_money(rate)} {unit}/1M = {_money(amount)} {unit}")
+    for caveat in bill.caveats:
+        ctx.out(f"note:    {caveat}")
     ctx.out(f"cost:    {_money(bill.total)} {unit}")
     return 0
 

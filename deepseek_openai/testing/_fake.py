@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import time
 import weakref
@@ -17,6 +16,7 @@ from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
 from ._script import ApiError, Reply, Script, ScriptedError, ToolCall, UsageLayout, error_for_status
+from ._serde import parse_body
 from ._server import Handler, Server
 from ._wire import JSON_TYPE, answer, dump
 
@@ -45,8 +45,9 @@ class FakeDeepSeek(NewApiScripts):
     - chat: ``"Echo: <last user text>"``, with a default ``reasoning_content`` when thinking is on;
     - chat with ``tools``, ending in a user message, ``tool_choice`` not ``"none"``: a call (id ``call_00_<hex>``,
       ``finish_reason`` ``"tool_calls"``) of the first function, or the one a named ``tool_choice`` names, whose
-      arguments fill each *required* property by type: string → the last user text (or ``"example"``),
-      number/integer → ``1``, boolean → ``true``, enum → its first value, array → ``[]``, object → ``{}``;
+      arguments fill each *required* property with a plausible value from its schema (enum → first value,
+      numbers within their bounds, ``city``/``location`` → a place the user named or ``"Paris"``, ``query`` → the
+      user's words, formats such as email or date; see ``_tooluse``);
     - chat ending in tool results: ``"Echo: <last user text> (tools said: <a>; <b>)"``, so a tool loop ends;
     - FIM: a fixed line of code;
     - ``/responses``, ``/files``, ``/v1/tools/search`` and ``/v1/tools/fetch``: see ``_newroutes`` (scripted with
@@ -291,11 +292,7 @@ class FakeDeepSeek(NewApiScripts):
         path, _, query = handler.path.partition("?")
         raw = handler.read_body()
         body: Any
-        try:
-            body = json.loads(raw) if raw else None
-            bad_json = ""
-        except ValueError as exc:
-            body, bad_json = None, str(exc)
+        body, bad_json = parse_body(raw)  # an empty body is bad JSON too: serde says "EOF ... column 0"
         headers = Headers(handler.headers.items())
         with self._lock:
             self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query))

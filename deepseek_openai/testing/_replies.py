@@ -36,7 +36,8 @@ __all__ = ["CACHE_UNIT", "Plan", "PromptCache", "balance_body", "count_tokens", 
 
 CACHE_UNIT = 64
 """Cache hits are counted in whole units of this many tokens (V3-era kv_cache guide: 64-token granularity)."""
-SYSTEM_FINGERPRINT = "fp_fake0deepseek_prod1017_fp8_kvcache"
+SYSTEM_FINGERPRINT = "0f5e1c3a9b7d4e2f8a6c0b1d3e5f7a9c"
+"""Newest format: bare 32 hex digits (older replies sent ``fp_<hex>_prod<build>_fp8_kvcache``) [obs]."""
 FIM_TEXT = "    pass  # filled in by FakeDeepSeek\n"
 _NAMESPACE = uuid.UUID("5f3c8a52-9d1e-4c1b-8f0e-2a7d3c4b5e6f")
 _DISPLAY_NAMES = {"deepseek-flash": "DeepSeek-V4.1-Flash", "deepseek-v4-pro": "DeepSeek-V4-Pro"}  # [!] /models `name`
@@ -150,17 +151,19 @@ def _fit(reasoning: str | None, content: str, max_tokens: Any) -> tuple[str | No
 
 
 def _usage(
-    prompt: int, hit: int, reasoning: int, completion: int, override: Mapping[str, Any] | None
+    prompt: int, hit: int, reasoning: int | None, completion: int, override: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     usage: dict[str, Any] = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
         "prompt_tokens_details": {"cached_tokens": hit},
-        "completion_tokens_details": {"reasoning_tokens": reasoning},
         "prompt_cache_hit_tokens": hit,
         "prompt_cache_miss_tokens": prompt - hit,
     }
+    if reasoning is not None:
+        # Only thinking replies carry completion_tokens_details; non-thinking and FIM ones omit it [obs].
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
     if not override:
         return usage
     usage.update(override)
@@ -240,7 +243,7 @@ def plan_chat(body: Mapping[str, Any], reply: Reply | None, seq: int, created: i
         + count_tokens(content)
         + sum(count_tokens(c["function"]["name"] + c["function"]["arguments"]) for c in tool_calls)
     )
-    usage = _usage(prompt, hit, spent, output, script.usage)
+    usage = _usage(prompt, hit, spent if reasoning is not None else None, output, script.usage)
     return Plan("chat", _ids(seq), created, model, content, reasoning, tool_calls, finish, usage, script)
 
 
@@ -258,7 +261,7 @@ def plan_fim(body: Mapping[str, Any], reply: Reply | None, seq: int, created: in
     segments = [prompt_text, str(body.get("suffix") or "")]
     model = MODELS[body["model"]].served_by
     hit = cache.hits(model, ["".join(segments)])
-    usage = _usage(count_tokens("".join(segments)), hit, 0, count_tokens(text), script.usage)
+    usage = _usage(count_tokens("".join(segments)), hit, None, count_tokens(text), script.usage)
     finish = script.finish_reason or ("length" if cut else "stop")
     return Plan("fim", _ids(seq), created, model, text, None, [], finish, usage, script)
 

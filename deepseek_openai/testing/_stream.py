@@ -15,13 +15,15 @@ from typing import Any
 
 from ._replies import SYSTEM_FINGERPRINT, Plan
 
-__all__ = ["DONE", "KEEPALIVE", "encode", "events"]
+__all__ = ["DONE", "KEEPALIVE", "argument_pieces", "encode", "events"]
 
 DONE = b"data: [DONE]\n\n"
 KEEPALIVE = b": keep-alive\n\n"
 """SSE comment DeepSeek sends while a streamed request waits in the queue (quick_start/rate_limit)."""
 _PIECE = re.compile(r"\S+\s*|\s+")
-_ARG_PIECE = 8
+# Tool-call arguments arrive in token-sized pieces [obs]: a word of up to 6 letters (longer ones split), up to 3
+# digits, or 1-2 punctuation marks, each with the whitespace before it, e.g. '{"', 'city', '":', ' "', 'Paris', '"}'.
+_ARG_TOKEN = re.compile(r"\s*(?:[^\W\d_]{1,6}|\d{1,3}|[^\w\s]{1,2}|_)|\s+")
 
 
 def encode(chunk: dict[str, Any]) -> bytes:
@@ -31,6 +33,11 @@ def encode(chunk: dict[str, Any]) -> bytes:
 
 def _pieces(text: str) -> list[str]:
     return _PIECE.findall(text)
+
+
+def argument_pieces(arguments: str) -> list[str]:
+    """Split tool-call arguments into the token-sized fragments a stream carries (joined, they are ``arguments``)."""
+    return _ARG_TOKEN.findall(arguments)
 
 
 def _chat_deltas(plan: Plan) -> Iterator[dict[str, Any]]:
@@ -48,11 +55,8 @@ def _chat_deltas(plan: Plan) -> Iterator[dict[str, Any]]:
     for call in plan.tool_calls:
         head = {"index": call["index"], "id": call["id"], "type": "function"}
         yield {"tool_calls": [{**head, "function": {"name": call["function"]["name"], "arguments": ""}}]}
-        args = call["function"]["arguments"]
-        for start in range(0, len(args), _ARG_PIECE):
-            yield {
-                "tool_calls": [{"index": call["index"], "function": {"arguments": args[start : start + _ARG_PIECE]}}]
-            }
+        for piece in argument_pieces(call["function"]["arguments"]):
+            yield {"tool_calls": [{"index": call["index"], "function": {"arguments": piece}}]}
 
 
 def _fim_choice(text: str, finish: str | None) -> dict[str, Any]:
