@@ -88,7 +88,7 @@ def test_response_function_call_then_passback_rule(fake_deepseek: FakeDeepSeek) 
     client = fake_deepseek.client(max_retries=0)
     first = post(client, "/responses", {"model": "deepseek-flash", "input": "Weather in Paris?", "tools": TOOLS})
     call = next(item for item in first["output"] if item["type"] == "function_call")
-    assert call["name"] == "get_weather" and json.loads(call["arguments"]) == {"city": "Weather in Paris?"}
+    assert call["name"] == "get_weather" and set(json.loads(call["arguments"])) == {"city"}
     assert call["call_id"].startswith("call_00_")
     result = {"type": "function_call_output", "call_id": call["call_id"], "output": "sunny"}
     without = [{"role": "user", "content": "Weather in Paris?"}, call, result]
