@@ -128,6 +128,15 @@ def bench_create(n: int) -> list[Row]:
         finally:
             os.chdir(here)
     rows.append(("`create_client()`, key in `.env`", ours, base, ratio, "report"))
+    ours_client, raw_client = create_client(KEY, base_url=url), openai.OpenAI(api_key=KEY, base_url=url)
+    copies = (
+        timed(lambda: ours_client.with_options(timeout=5), 200),
+        timed(lambda: raw_client.with_options(timeout=5), 200),
+    )
+    ours, base, ratio = rounds(*copies, n)
+    rows.append(
+        ("`client.with_options(timeout=5)` (each copy re-applies the neutral headers)", ours, base, ratio, "report")
+    )
     return rows
 
 

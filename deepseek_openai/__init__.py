@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._account import Balance, CurrencyBalance, aget_balance, get_balance
+    from ._batch import BatchProgress, BatchSummary
+    from ._batch_io import BatchInputError
+    from ._batch_run import arun_batch, run_batch
     from ._beta import afim, afim_stream, fim, fim_stream
     from ._client import (
         DEFAULT_MAX_RETRIES,
@@ -97,6 +100,9 @@ __version__ = "0.1.0"
 # modules the client needs, not every helper: import time stays at openai's own.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
+    "._batch": ("BatchProgress", "BatchSummary"),
+    "._batch_io": ("BatchInputError",),
+    "._batch_run": ("arun_batch", "run_batch"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
     "._compat": ("REWRITES", "Rewrite"),
     "._client": (
@@ -221,6 +227,9 @@ __all__ = [
     "RULES",
     "TOOL_PRICES",
     "Balance",
+    "BatchInputError",
+    "BatchProgress",
+    "BatchSummary",
     "CompatWarning",
     "Cost",
     "CurrencyBalance",
@@ -265,6 +274,7 @@ __all__ = [
     "afim_stream",
     "aget_balance",
     "ajson_completion",
+    "arun_batch",
     "arun_tools",
     "assistant_turn",
     "aweb_search",
@@ -295,6 +305,7 @@ __all__ = [
     "redact",
     "resolve_settings",
     "response_turn",
+    "run_batch",
     "run_tools",
     "strict_tool",
     "thinking",

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import openai
 
 from ._compat import MissingReasoning
+from ._credentials import Origin, guard_copies, needs_hook, neutral_headers, takes_admin_key
 from ._errors import InvalidRequestError
 from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
 from ._settings import EnvFile, resolve_settings
-
-try:
-    from openai import Omit
-except ImportError:  # pragma: no cover - openai < 1.57 is below our floor, kept for clear failure elsewhere
-    from openai._types import Omit
 
 __all__ = [
     "DEFAULT_MAX_RETRIES",
@@ -34,22 +29,6 @@ DEFAULT_MAX_RETRIES = 2
 """The SDK's own default: 408, 409, 429 and 5xx are retried with a short backoff."""
 
 
-def _neutral_headers(api_key: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID / OPENAI_CUSTOM_HEADERS itself and would send them on.
-    headers: dict[str, Any] = {}
-    if kwargs.get("organization") is None:
-        headers["OpenAI-Organization"] = Omit()
-    if kwargs.get("project") is None:
-        headers["OpenAI-Project"] = Omit()
-    for line in os.environ.get("OPENAI_CUSTOM_HEADERS", "").splitlines():
-        name, sep, _ = line.partition(":")
-        name = name.strip()
-        if sep and name:
-            # An Authorization line there would replace our key, so pin ours instead of omitting it.
-            headers[name] = f"Bearer {api_key}" if name.lower() == "authorization" else Omit()
-    return headers
-
-
 def _prepare(
     api_key: str | None,
     base_url: str | None,
@@ -57,15 +36,24 @@ def _prepare(
     beta: bool,
     legacy_models: str,
     kwargs: dict[str, Any],
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Origin]:
     _check_modes(legacy_models, "error")
     settings = resolve_settings(api_key, base_url, env_file=env_file, beta=beta)
-    headers = _neutral_headers(settings.api_key, kwargs)
-    headers.update(kwargs.pop("default_headers", None) or {})
+    own_headers = dict(kwargs.pop("default_headers", None) or {})
+    origin = Origin(
+        legacy_models,
+        organization=kwargs.get("organization") is not None,
+        project=kwargs.get("project") is not None,
+        admin_api_key=kwargs.get("admin_api_key") is not None,
+        headers=own_headers,
+    )
+    headers = {**neutral_headers(settings.api_key, origin), **own_headers}
+    if takes_admin_key() and not origin.admin_api_key:
+        kwargs["admin_api_key"] = settings.api_key  # else openai 2.34+ reads OPENAI_ADMIN_KEY for client.admin.*
     kwargs.setdefault("timeout", openai.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT))
     kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
     client = kwargs.get("http_client")
-    if client is not None and legacy_models != "pass" and _needs_hook(client):
+    if client is not None and legacy_models != "pass" and needs_hook(client):
         warn_once(
             "http_client",
             "create_client(http_client=...) uses your HTTP client as it is, so legacy model names are not "
@@ -73,7 +61,8 @@ def _prepare(
             "create_async_http_client(...), or pass legacy_models='pass' to silence this.",
             UserWarning,
         )
-    return {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
+    options = {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
+    return options, origin
 
 
 def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
@@ -87,10 +76,6 @@ def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
             f"missing_reasoning={missing_reasoning!r} is not a mode.",
             fix="use missing_reasoning='error' (default) or 'disable_thinking'.",
         )
-
-
-def _needs_hook(http_client: object) -> bool:
-    return not isinstance(http_client, (DeepSeekHttpClient, AsyncDeepSeekHttpClient))
 
 
 def create_client(
@@ -108,8 +93,12 @@ def create_client(
 
     The key comes from ``api_key``, else ``DEEPSEEK_API_KEY`` in the environment, else ``DEEPSEEK_API_KEY`` in a
     ``.env`` file (searched from the working directory upward, or ``env_file``). ``OPENAI_API_KEY``,
-    ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID`` and ``OPENAI_CUSTOM_HEADERS`` never reach
-    DeepSeek. Nothing is written to ``os.environ``.
+    ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``, ``OPENAI_CUSTOM_HEADERS`` and
+    ``OPENAI_ADMIN_KEY`` never reach DeepSeek, also through ``client.copy()`` / ``client.with_options()`` and
+    copies of copies, whenever those variables were set: each copy re-applies the neutral headers, pinned to its
+    own key (``with_options(api_key=...)`` sends that key). ``organization``, ``project`` and ``default_headers``
+    you pass are sent as given. On openai 2.34+ ``admin_api_key`` is the DeepSeek key unless you pass one.
+    Nothing is written to ``os.environ``.
 
     Args:
         api_key: the DeepSeek key (``sk-…``); ``None`` looks it up as above.
@@ -124,7 +113,8 @@ def create_client(
             sending (on ``/responses`` too); ``"pass"`` sends them untouched. An explicit ``thinking`` or
             ``reasoning_effort`` decides thinking; the name only fills the default. The same hook warns once when
             ``temperature`` or a penalty is sent while thinking is on. A custom ``http_client`` switches the
-            hook off (a warning says so) unless it comes from :func:`create_http_client`. Default clients share
+            hook off (a warning says so, also for ``client.with_options(http_client=...)``) unless it comes from
+            :func:`create_http_client`. Default clients share
             one verifying TLS context per process, so creating a client costs well under a millisecond.
         compat: ``True`` (default) lets the request hook make OpenAI-style requests work on DeepSeek (the rows of
             ``REWRITES``: ``developer`` → ``system``, ``max_completion_tokens`` → ``max_tokens``, forced
@@ -143,15 +133,16 @@ def create_client(
 
     Raises:
         MissingAPIKeyError: no key was found (the message lists the three places looked in).
-        InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode.
+        InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode; from a
+            copy: ``api_key`` given as a callable while ``OPENAI_CUSTOM_HEADERS`` has an Authorization line.
     """
     _check_modes(legacy_models, missing_reasoning)
-    options = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
+    options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
         options["http_client"] = DeepSeekHttpClient(
             legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
         )
-    return openai.OpenAI(**options)
+    return guard_copies(openai.OpenAI(**options), origin)
 
 
 def create_async_client(
@@ -170,12 +161,12 @@ def create_async_client(
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
     _check_modes(legacy_models, missing_reasoning)
-    options = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
+    options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
         options["http_client"] = AsyncDeepSeekHttpClient(
             legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
         )
-    return openai.AsyncOpenAI(**options)
+    return guard_copies(openai.AsyncOpenAI(**options), origin)
 
 
 def create_http_client(

@@ -288,12 +288,16 @@ def test_serve_prints_base_url_and_key_and_answers(spawn: Any) -> None:
     assert proc.stdout is not None
     try:
         buf = bytearray()
-        read_until(proc.stdout.fileno(), b"api_key: ", buf)
-        while b"\n" not in buf.split(b"api_key: ", 1)[1]:
-            read_until(proc.stdout.fileno(), b"api_key: ", buf)  # returns at once; reads nothing new
+        read_until(proc.stdout.fileno(), b"export DEEPSEEK_API_KEY=", buf)
+        while b"\n" not in buf.split(b"export DEEPSEEK_API_KEY=", 1)[1]:
             buf.extend(os.read(proc.stdout.fileno(), 4096))
         text = bytes(buf)
         fields = dict(line.split(": ", 1) for line in text.decode().splitlines() if ": " in line)
+        exports = [line for line in text.decode().splitlines() if line.startswith("export ")]
+        assert exports == [
+            f"export DEEPSEEK_BASE_URL={fields['base_url']}",
+            f"export DEEPSEEK_API_KEY={fields['api_key']}",
+        ]
         client = openai.OpenAI(api_key=fields["api_key"], base_url=fields["base_url"], max_retries=0)
         balance = client.get("/user/balance", cast_to=object)
         client.close()

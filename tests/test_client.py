@@ -253,3 +253,37 @@ def test_default_clients_share_one_verifying_tls_context() -> None:
     create_client(KEY)
     create_async_client(KEY)
     assert shared_ssl_context.cache_info().misses == 1
+
+
+def test_with_options_plain_http_client_warns_once_and_ours_does_not(recorder: Recorder) -> None:
+    plain = openai.DefaultHttpxClient()
+    client = create_client(KEY, base_url=recorder.base_url)
+    with pytest.warns(UserWarning, match=r"with_options\(http_client=\.\.\.\) uses your HTTP client as it is"):
+        copy = client.with_options(http_client=plain)
+    copy.chat.completions.create(model="deepseek-chat", messages=MSG)  # type: ignore[arg-type]
+    assert recorder.last.json["model"] == "deepseek-chat"  # what the warning said: no translation on that copy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client.with_options(http_client=plain)  # once per process
+        client.with_options(http_client=create_http_client()).close()
+        create_client(KEY, base_url=recorder.base_url, legacy_models="pass").with_options(http_client=plain)
+    plain.close()
+
+
+async def test_with_options_plain_http_client_warns_async(recorder: Recorder) -> None:
+    plain = openai.DefaultAsyncHttpxClient()
+    async with create_async_client(KEY, base_url=recorder.base_url) as client:
+        with pytest.warns(UserWarning, match="legacy model names are not translated"):
+            client.with_options(http_client=plain)
+    await plain.aclose()
+
+
+def test_callable_key_with_an_authorization_line_is_refused_before_the_network(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = create_client(KEY, base_url=recorder.base_url)
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "Authorization: Bearer sk-canary-header")
+    with pytest.raises(InvalidRequestError, match="callable api_key") as info:
+        client.with_options(api_key=lambda: KEY)
+    assert "OPENAI_CUSTOM_HEADERS" in info.value.fix
+    assert recorder.seen == []

@@ -5,11 +5,14 @@ Regenerate the doc after changing a message:  python -m tests.test_error_catalog
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
+from unittest import mock
 
+import openai
 import pytest
 
 import deepseek_openai as ds
@@ -57,10 +60,31 @@ class Case(NamedTuple):
     trigger: Callable[[], object]
 
 
+def _copy_with_plain_http_client() -> None:
+    with openai.DefaultHttpxClient() as plain:
+        main_client().with_options(http_client=plain)
+
+
+def _callable_key_with_authorization_line() -> None:
+    with mock.patch.dict(os.environ, {"OPENAI_CUSTOM_HEADERS": "Authorization: Bearer sk-openai"}):
+        main_client().with_options(api_key=lambda: KEY)
+
+
 def _prefix_not_last() -> None:
     ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
 
 
+def _batch(*lines: str, **options: Any) -> Any:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    (folder / "requests.jsonl").write_text("".join(x + "\n" for x in lines))
+    return ds.run_batch(folder / "requests.jsonl", folder / "out.jsonl", api_key=KEY, base_url=OFFLINE, **options)
+
+
+BATCH_LINE = (
+    '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "%s", "messages": [%s]}}'
+)
 ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(8)
 FAILED_EVENT = {"type": "response.failed", "response": {"status": "failed", "error": {"message": "Server Error"}}}
@@ -402,6 +426,34 @@ CASES: list[Case] = [
     Case("stream", "`collect_stream(123)`", "InvalidRequestError", lambda: ds.collect_stream(123)),  # type: ignore[arg-type]
     Case("usage", "no usage in the object", "NoUsageError", lambda: ds.usage_of({"id": "x"})),
     Case("usage", "`cost(currency='EUR')`", "ValueError", lambda: ds.cost(USAGE, "deepseek-flash", currency="EUR")),
+    Case(
+        "batch",
+        "input with bad JSON and a duplicate `custom_id`",
+        "BatchInputError",
+        lambda: _batch(
+            BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "hi"}'),
+            "{oops",
+            BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "hi"}'),
+        ),
+    ),
+    Case(
+        "batch",
+        "an OpenAI model name without `model=` / `--model`",
+        "BatchInputError",
+        lambda: _batch(BATCH_LINE % ("gpt-4o-mini", '{"role": "user", "content": "hi"}')),
+    ),
+    Case(
+        "client",
+        "`client.with_options(http_client=<plain httpx client>)`",
+        "UserWarning",
+        _copy_with_plain_http_client,
+    ),
+    Case(
+        "client",
+        "`with_options(api_key=<callable>)` while `OPENAI_CUSTOM_HEADERS` has an Authorization line",
+        "InvalidRequestError",
+        _callable_key_with_authorization_line,
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ EXPECTED: dict[str, list[str]] = {
     "fim.py": ["FIM completion:", "def fib(n: int) -> int:", "streamed: "],
     "json_output.py": ["parsed: {'echo': ", "validated: Corrected(echo=", "echo field: "],
     "context_caching.py": ["call 2: prompt", "cache hit tokens:", "prefix served from cache: True", "cost USD:"],
+    "batch.py": ["first run: 3 ok, 0 failed", "q0: Echo: What is 2 + 2?", "second run: 3 already done, 0 sent"],
     "balance.py": ["available: True", "USD: total 100.00"],
     "thinking.py": ["thinking on: 52 characters of reasoning", "thinking off: reasoning is None", "budget"],
     "multi_round.py": ["round 2: 'Echo: Now a larger one.' (reasoning kept: True)", "caught before sending: passback"],

@@ -6,6 +6,7 @@ recorded requests are then searched (headers, path, query and body) for any cana
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from deepseek_openai import (
     json_completion,
     run_tools,
 )
+from deepseek_openai._credentials import foreign_key_error, openai_env_headers
 from deepseek_openai.testing import FakeDeepSeek, RecordedRequest
 
 pytest_plugins = ["pytester"]
@@ -211,3 +213,167 @@ def test_the_suite_wide_key_check_catches_every_channel(pytester: pytest.Pyteste
     result.assert_outcomes(passed=7, errors=6)
     assert "a whole API key was logged, warned, raised or printed" in result.stdout.str()
     assert "plain-key-not-shaped-like-one" in result.stdout.str()
+
+
+# -- copies: with_options / copy rebuild the client, and the SDK re-reads OPENAI_* every time -------------------
+
+TENANT_KEY = "sk-tenant-a-4d1e"  # multi-tenant: a client made with this key, copied with api_key=<the double's>
+MINE = {"X-Mine": "yes"}
+
+
+def _copy_cases(http_client: Callable[[], Any], key: str) -> dict[str, tuple[Callable[[Any], Any], bool]]:
+    """Each case: (make a copy of a client, is the client made with TENANT_KEY and the copy given ``key``)."""
+    return {
+        "with_options(timeout)": (lambda c: c.with_options(timeout=5), False),
+        "with_options(max_retries)": (lambda c: c.with_options(max_retries=0), False),
+        "with_options(base_url)": (lambda c: c.with_options(base_url=str(c.base_url)), False),
+        "with_options(default_headers)": (lambda c: c.with_options(default_headers=MINE), False),
+        "with_options(set_default_headers)": (lambda c: c.with_options(set_default_headers=MINE), False),
+        "with_options(default_query)": (lambda c: c.with_options(default_query={"mine": "1"}), False),
+        "with_options(set_default_query)": (lambda c: c.with_options(set_default_query={"mine": "1"}), False),
+        "with_options(http_client)": (lambda c: c.with_options(http_client=http_client()), False),
+        "with_options(api_key)": (lambda c: c.with_options(api_key=key), True),
+        "with_options(api_key, set_default_headers)": (
+            lambda c: c.with_options(api_key=key, set_default_headers=MINE),
+            True,
+        ),
+        "copy()": (lambda c: c.copy(), False),
+        "copy of copies": (lambda c: c.copy(timeout=9).with_options(max_retries=0).copy(), False),
+        "api_key, then copies": (lambda c: c.with_options(api_key=key).copy().with_options(timeout=5), True),
+    }
+
+
+COPY_CASES = sorted(_copy_cases(lambda: None, ""))
+WHEN = ["env before create_client", "env changed after create_client"]
+
+
+def _check_copy(case: str, copy: Any, original: Any, seen: list[RecordedRequest], key: str) -> None:
+    assert type(copy) is type(original)  # still the SDK's own class, however many copies deep
+    _assert_clean(seen, key)  # for the api_key cases: the copy's key, not the one the client was made with
+    assert all(openai_env_headers(request.headers, OPENAI_VARS) == [] for request in seen)
+    for request in seen:
+        if "X-Mine" in case or "headers" in case:
+            assert request.headers.get("x-mine") == "yes"
+        if "query" in case:
+            assert request.query == "mine=1"
+
+
+def _set_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in OPENAI_VARS.items():
+        monkeypatch.setenv(name, value)
+
+
+def _copy_setup(
+    case: str, when: str, ds: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch, make_http: Callable[..., Any]
+) -> tuple[Callable[[Any], Any], dict[str, Any], list[Any]]:
+    """Return (make the copy, options for the original client, HTTP clients the case made, to close)."""
+    made: list[Any] = []
+
+    def http_client() -> Any:
+        made.append(make_http(verify=False))
+        return made[-1]
+
+    if when.startswith("env before"):
+        _set_openai_env(monkeypatch)
+    make, new = _copy_cases(http_client, ds.api_key)[case]
+    return make, ({"api_key": TENANT_KEY} if new else {}), made
+
+
+@pytest.mark.parametrize("when", WHEN)
+@pytest.mark.parametrize("case", COPY_CASES)
+def test_no_canary_reaches_deepseek_through_copies_sync(
+    case: str, when: str, fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deepseek_openai import create_http_client
+
+    make, options, made = _copy_setup(case, when, fake_deepseek, monkeypatch, create_http_client)
+    original = fake_deepseek.client(**options)
+    _set_openai_env(monkeypatch)  # e.g. a library calling load_dotenv() after the client was made
+    copy = make(original)
+    copy.chat.completions.create(model="deepseek-flash", messages=HI)
+    _check_copy(case, copy, original, fake_deepseek.requests, fake_deepseek.api_key)
+    for client in made:
+        client.close()
+
+
+@pytest.mark.parametrize("when", WHEN)
+@pytest.mark.parametrize("case", COPY_CASES)
+async def test_no_canary_reaches_deepseek_through_copies_async(
+    case: str, when: str, fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deepseek_openai import create_async_http_client
+
+    make, options, made = _copy_setup(case, when, fake_deepseek, monkeypatch, create_async_http_client)
+    async with fake_deepseek.async_client(**options) as original:
+        _set_openai_env(monkeypatch)
+        copy = make(original)
+        await copy.chat.completions.create(model="deepseek-flash", messages=HI)
+    _check_copy(case, copy, original, fake_deepseek.requests, fake_deepseek.api_key)
+    for client in made:
+        await client.aclose()
+
+
+@pytest.mark.usefixtures("canaries")
+def test_explicit_organization_and_project_are_the_users_choice(fake_deepseek: FakeDeepSeek) -> None:
+    client = fake_deepseek.client(organization="org-mine")
+    client.with_options(timeout=5).chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    client.with_options(project="proj-mine").copy().chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    first, second = fake_deepseek.requests
+    assert first.headers["openai-organization"] == "org-mine" and "openai-project" not in first.headers
+    assert second.headers["openai-organization"] == "org-mine" and second.headers["openai-project"] == "proj-mine"
+    assert all(CANARY not in " ".join(r.headers.values()) for r in fake_deepseek.requests)
+
+
+@pytest.mark.usefixtures("canaries")
+def test_lower_case_authorization_line_never_displaces_the_key(
+    fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", f"authorization: Bearer sk-{CANARY}\nx-canary: {CANARY}")
+    client = fake_deepseek.client()
+    client.chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    tenant = fake_deepseek.client(api_key=TENANT_KEY)
+    tenant.with_options(api_key=fake_deepseek.api_key).chat.completions.create(model="deepseek-flash", messages=HI)  # type: ignore[arg-type]
+    _assert_clean(fake_deepseek.requests, fake_deepseek.api_key)
+
+
+_ADMIN = hasattr(openai.OpenAI, "admin")  # openai >= 2.34 reads OPENAI_ADMIN_KEY and has client.admin.*
+
+
+@pytest.mark.skipif(not _ADMIN, reason="this openai has no admin API and does not read OPENAI_ADMIN_KEY")
+@pytest.mark.usefixtures("canaries")
+def test_openai_admin_key_is_never_read_nor_sent_sync(fake_deepseek: FakeDeepSeek) -> None:
+    client = fake_deepseek.client()
+    tenant = fake_deepseek.client(api_key=TENANT_KEY).with_options(api_key=fake_deepseek.api_key).copy()
+    for each in (client, client.with_options(timeout=5), tenant):
+        assert CANARY not in str(each.admin_api_key)
+        with pytest.raises(openai.NotFoundError):  # DeepSeek has no admin API; the double answers 404
+            each.admin.organization.admin_api_keys.list()
+    _assert_clean(fake_deepseek.requests, fake_deepseek.api_key)
+
+
+@pytest.mark.skipif(not _ADMIN, reason="this openai has no admin API and does not read OPENAI_ADMIN_KEY")
+@pytest.mark.usefixtures("canaries")
+async def test_openai_admin_key_is_never_read_nor_sent_async(fake_deepseek: FakeDeepSeek) -> None:
+    async with fake_deepseek.async_client() as client:
+        for each in (client, client.with_options(timeout=5)):
+            assert CANARY not in str(each.admin_api_key)
+            with pytest.raises(openai.NotFoundError):
+                await each.admin.organization.admin_api_keys.list()
+    assert fake_deepseek.requests
+    _assert_clean(fake_deepseek.requests, fake_deepseek.api_key)
+
+
+@pytest.mark.usefixtures("canaries")
+def test_hook_scrub_finds_what_a_raw_sdk_client_takes_from_openai_env(fake_deepseek: FakeDeepSeek) -> None:
+    # A framework handed create_http_client() builds its own openai.OpenAI; only the hook sees its requests.
+    raw = openai.OpenAI(api_key=fake_deepseek.api_key, base_url=fake_deepseek.base_url, max_retries=0)
+    with raw, pytest.raises(openai.AuthenticationError) if _ADMIN else contextlib.nullcontext():
+        raw.models.list()  # openai 2.34+ sends the OPENAI_CUSTOM_HEADERS Authorization line: the double says 401
+    found = openai_env_headers(fake_deepseek.requests[0].headers, OPENAI_VARS)
+    from_env = ["x-canary", "openai-beta", "authorization"] if _ADMIN else []  # 1.x does not read the variable
+    assert sorted(found) == sorted(["openai-organization", "openai-project", *from_env])
+    sent = {"Authorization": f"Bearer {OPENAI_VARS['OPENAI_ADMIN_KEY']}", "X-Other": CANARY, "openai-project": "p"}
+    assert openai_env_headers(sent, OPENAI_VARS) == ["authorization"]
+    assert openai_env_headers(sent, {}) == []
+    error = foreign_key_error()
+    assert "OPENAI_CUSTOM_HEADERS" in error.fix and CANARY not in str(error)

@@ -168,6 +168,21 @@ def test_serve_reports_a_taken_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert "cannot listen" in capsys.readouterr().err
 
 
+def _pasted(exports: str, base_url: str, api_key: str) -> str:
+    # The export lines pasted into a POSIX shell must give back exactly the URL and key (no key is printed).
+    check = exports + '[ "$DEEPSEEK_BASE_URL" = "$1" ] && [ "$DEEPSEEK_API_KEY" = "$2" ] && echo same'
+    return subprocess.run(["sh", "-c", check, "sh", base_url, api_key], capture_output=True, text=True).stdout
+
+
+def test_serve_export_lines_survive_a_shell_whatever_the_key() -> None:
+    from deepseek_openai.testing._main import _announce
+
+    key = "sk-it's $HOME `x` \\"
+    text = _announce("http://127.0.0.1:1", "http://127.0.0.1:1/beta", key)
+    exports = "".join(line + "\n" for line in text.splitlines() if line.startswith("export "))
+    assert _pasted(exports, "http://127.0.0.1:1", key) == "same\n"
+
+
 def test_cli_prints_url_and_key_then_serves_until_sigterm() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}
     proc = subprocess.Popen(
@@ -181,6 +196,9 @@ def test_cli_prints_url_and_key_then_serves_until_sigterm() -> None:
         assert proc.stdout is not None
         lines = dict(proc.stdout.readline().strip().split(": ", 1) for _ in range(3))
         assert lines["base_url"].startswith("http://127.0.0.1:") and lines["api_key"].startswith("sk-")
+        exports = proc.stdout.readline() + proc.stdout.readline()
+        assert exports.startswith("export DEEPSEEK_BASE_URL=") and "\nexport DEEPSEEK_API_KEY=" in exports
+        assert _pasted(exports, lines["base_url"], lines["api_key"]) == "same\n"
         with openai.OpenAI(api_key=lines["api_key"], base_url=lines["base_url"], max_retries=0) as client:
             reply = client.chat.completions.create(model="deepseek-flash", messages=USER)
         assert reply.choices[0].message.content == "Echo: hi"

@@ -135,6 +135,20 @@ examples:
 Exit code 0 only if every step worked.
 """,
     ),
+    "batch": (
+        "send an OpenAI Batch JSONL file to DeepSeek: resumable, adaptive to 429s, off-peak and budget aware",
+        "batch",
+        """\
+examples:
+  deepseek-openai batch requests.jsonl -o results.jsonl
+  deepseek-openai batch openai_batch.jsonl -o out.jsonl --model deepseek-flash   # replaces OpenAI model names
+  deepseek-openai batch requests.jsonl -o results.jsonl --off-peak --max-cost 20
+
+The whole input is checked first (nothing is sent if a line is bad). Output lines are appended as replies
+arrive; running the same command again skips the custom_ids already in the output. Ctrl-C stops cleanly.
+Exit code 1 when some requests failed (their error lines are in the output) or --max-cost stopped the run.
+""",
+    ),
 }
 
 
@@ -212,6 +226,17 @@ def _add_cost(p: argparse.ArgumentParser) -> None:
     p.add_argument("--currency", choices=("USD", "CNY"), type=str.upper, default="USD", help="price list")
 
 
+def _add_batch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", metavar="INPUT.jsonl", help="OpenAI Batch input: custom_id, method, url, body per line")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.jsonl", help="output, appended (resumable)")
+    p.add_argument("--concurrency", type=int, metavar="N", help="most requests in flight (default: the model's cap)")
+    p.add_argument("--off-peak", action="store_true", help="send only at off-peak (half) prices; wait otherwise")
+    p.add_argument("--max-cost", metavar="AMOUNT", help="stop before the job's cost would pass this amount")
+    p.add_argument("--model", help="replace every line's model (required for OpenAI model names)")
+    p.add_argument("--currency", choices=("USD", "CNY"), type=str.upper, default="USD", help="your account's prices")
+    p.add_argument("--progress-every", type=float, default=5.0, metavar="S", help="seconds between progress lines")
+
+
 def _add_nothing(p: argparse.ArgumentParser) -> None:
     return None
 
@@ -227,6 +252,7 @@ _ADDERS = {
     "doctor": _add_nothing,
     "serve": _add_nothing,
     "demo": _add_nothing,
+    "batch": _add_batch,
 }
 
 

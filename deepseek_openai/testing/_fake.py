@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._rules import RULES
 from ._checks import check_auth, check_chat, check_fim, parse_error
+from ._limits import ConcurrencyGate
 from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
@@ -85,6 +86,10 @@ class FakeDeepSeek(NewApiScripts):
         self._closing = threading.Event()
         self._server: Server | None = None
         self._clients: weakref.WeakSet[openai.OpenAI] = weakref.WeakSet()
+        self.gate = ConcurrencyGate()
+        """The account's concurrency cap: ``gate.set_limit(n)``; ``gate.peak`` is the most requests seen at once."""
+        self.latency = 0.0
+        """Seconds every chat or FIM reply waits before it is sent (a stand-in for generation time)."""
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -326,6 +331,18 @@ class FakeDeepSeek(NewApiScripts):
             failure = ApiError.from_rule("balance")
         if failure is not None:
             return self._error(handler, failure)
+        failure = self.gate.enter()
+        if failure is not None:
+            return self._error(handler, failure)
+        try:
+            self._reply(handler, kind, body)
+        finally:
+            self.gate.leave()
+        return None
+
+    def _reply(self, handler: Handler, kind: str, body: Any) -> None:
+        if self.latency:
+            self._wait(self.latency)
         reply = self._script.take_reply()
         planner = plan_chat if kind == "chat" else plan_fim
         plan = planner(body, reply, next(self._seq), int(time.time()), self._cache)

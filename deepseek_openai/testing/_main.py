@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import threading
@@ -27,11 +28,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _announce(base_url: str, beta_base_url: str, api_key: str) -> str:
+    # Plain "name: value" lines for programs, then export lines a user can paste into a POSIX shell.
+    return (
+        f"base_url: {base_url}\nbeta_base_url: {beta_base_url}\napi_key: {api_key}\n"
+        f"export DEEPSEEK_BASE_URL={shlex.quote(base_url)}\nexport DEEPSEEK_API_KEY={shlex.quote(api_key)}\n"
+    )
+
+
 def serve(argv: Sequence[str] | None = None) -> int:
     """Run a :class:`FakeDeepSeek` in the foreground; the entry point of ``deepseek-openai serve``.
 
     Prints ``base_url: http://127.0.0.1:PORT``, ``beta_base_url: …`` and ``api_key: sk-…`` on lines of their own,
-    flushes, then serves until interrupted (Ctrl-C, or SIGTERM when run on the main thread).
+    then ``export DEEPSEEK_BASE_URL=…`` and ``export DEEPSEEK_API_KEY=…`` (shell-quoted, to paste into a shell so
+    ``create_client()`` finds the double), flushes, then serves until interrupted (Ctrl-C, or SIGTERM when run on
+    the main thread).
 
     Args:
         argv: command-line arguments without the program name (``--port``, ``--api-key``, ``--balance``,
@@ -59,7 +70,7 @@ def serve(argv: Sequence[str] | None = None) -> int:
         previous = signal.signal(signal.SIGTERM, on_term)
     try:
         # This is the CLI's output: the key printed is the double's own fake key, never a real one.
-        sys.stdout.write(f"base_url: {fake.base_url}\nbeta_base_url: {fake.beta_base_url}\napi_key: {fake.api_key}\n")
+        sys.stdout.write(_announce(fake.base_url, fake.beta_base_url, fake.api_key))
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass
