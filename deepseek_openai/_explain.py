@@ -164,6 +164,10 @@ def _explain_finish(reason: str, content: str | None) -> str | None:
 
 def _finish_of(x: object) -> tuple[str, str] | None:
     # A completion (finish reason on choice 0) or a collected stream (finish reason on the result).
+    if field(x, "object") == "response":  # Responses API: status and incomplete_details
+        from ._responses import response_finish
+
+        return response_finish(x)
     reason, content = field(x, "finish_reason"), field(x, "content")
     if reason is None:
         choice = first_choice(x)
@@ -178,8 +182,8 @@ def explain(x: object) -> str:
     Args:
         x: an ``openai.APIStatusError`` (matched by status and message against :data:`RULES`), an
             ``openai.APIConnectionError`` / ``APITimeoutError``, any other ``openai.APIError``, one of this package's
-            errors, a ``finish_reason`` string such as ``"length"``, a completion or collected stream (its finish
-            reason, read together with its answer text), or anything else (a generic answer).
+            errors, a ``finish_reason`` string such as ``"length"``, a completion, a Responses API ``Response`` or
+            a collected stream (its finish reason or status, read together with its answer text), or anything else.
 
     Returns:
         Plain text leading with the cause, then ``Fix: ...``. It never contains more of a key than ``…abcd``.

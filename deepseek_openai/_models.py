@@ -25,20 +25,24 @@ __all__ = [
     "DEEPSEEK_REASONER",
     "DEEPSEEK_V4_PRO",
     "EFFORT_LEVELS",
+    "FILE_LIMITS",
     "FIM_MAX_TOKENS",
     "HOLIDAYS_KNOWN_THROUGH",
+    "IMAGE_LIMITS",
     "MAKEUP_WORKDAYS_ARE_PEAK",
     "MAX_TOOLS",
     "MODELS",
     "PEAK_WINDOWS_UTC",
     "PRICES_EFFECTIVE",
     "PRICE_HISTORY",
+    "TOOL_PRICES",
     "ModelInfo",
     "ModelName",
     "PriceEra",
     "PriceList",
     "Prices",
     "Rates",
+    "ToolPrice",
     "current_models",
     "model_info",
 ]
@@ -172,6 +176,11 @@ class ModelInfo:
     """Price lists in USD and CNY."""
     legacy_thinking: bool | None = None
     """For a retired id, whether it meant thinking on (``deepseek-reasoner``) or off (``deepseek-chat``)."""
+
+    @property
+    def input_modalities(self) -> tuple[str, ...]:
+        """What user messages may carry, as ``GET /models`` reports it: ``("text", "image")`` or ``("text",)``."""
+        return ("text", "image") if self.vision else ("text",)
 
     @property
     def is_legacy(self) -> bool:
@@ -323,3 +332,43 @@ def model_info(name: str) -> ModelInfo:
             fix=f"use one of {known} (legacy ids also known: {legacy}).",
             rule="unknown_model",
         ) from None
+
+
+@dataclass(frozen=True)
+class ToolPrice:
+    """The price of a standalone tool API (Search, Fetch), per ``per_calls`` successful calls; failures are free."""
+
+    usd: Decimal
+    cny: Decimal
+    per_calls: int = 1000
+
+    def per_call(self, currency: str) -> Decimal:
+        """Return the price of one successful call in ``"USD"`` or ``"CNY"``.
+
+        Raises:
+            ValueError: for any other currency.
+        """
+        key = currency.upper()
+        if key not in ("USD", "CNY"):
+            raise ValueError(f"currency must be 'USD' or 'CNY', got {currency!r}")
+        return (self.usd if key == "USD" else self.cny) / self.per_calls
+
+
+# $0.75 / 5 CNY per 1,000 successful calls; empty results and errors are free (quick_start/pricing, 2026-10).
+TOOL_PRICES: Mapping[str, ToolPrice] = MappingProxyType(
+    {"search": ToolPrice(Decimal("0.75"), Decimal("5")), "fetch": ToolPrice(Decimal("0.75"), Decimal("5"))}
+)
+"""Per-call prices of ``/v1/tools/search`` and ``/v1/tools/fetch``, by tool name; read-only."""
+
+_MIB = 1024 * 1024
+# Files API and image input limits (guides/vision, api/upload-file, 2026-12 reading; some are third-party [!]).
+FILE_LIMITS: Mapping[str, int] = MappingProxyType(
+    {"image": 64 * _MIB, "document": 100 * _MIB, "text": 32 * _MIB, "request": 48 * _MIB}
+)
+"""Largest upload in bytes by kind: images (JPEG/PNG/GIF/WebP), documents (PDF/Word/PPT), text and sheets;
+``request`` is the largest chat request body."""
+IMAGE_LIMITS: Mapping[str, int] = MappingProxyType(
+    {"inline_bytes": 32 * _MIB, "url_chars": 8192, "per_request": 600, "fetch_seconds": 60}
+)
+"""Image input in chat: an inline (``data:``) image's size, an image URL's length, images per request, and how long
+DeepSeek spends fetching an ``https`` image."""

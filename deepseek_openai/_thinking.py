@@ -153,7 +153,8 @@ def reasoning_of(x: Any) -> str | None:
 
     Args:
         x: a ``ChatCompletion``, ``ChatCompletionMessage``, ``ChatCompletionChunk``, ``ChoiceDelta``, a
-            :class:`StreamResult`, or the dict form of any of these.
+            :class:`StreamResult`, a Responses API ``Response`` or reasoning item (its ``reasoning_text`` joined),
+            or the dict form of any of these.
 
     Returns:
         The reasoning text (``""`` included, as DeepSeek sent it), or ``None`` when there is none.
@@ -162,6 +163,10 @@ def reasoning_of(x: Any) -> str | None:
         return None
     if hasattr(x, "reasoning_seen"):  # a StreamResult
         return str(x.reasoning) if x.reasoning_seen else None
+    if field(x, "output") is not None or field(x, "type") == "reasoning":  # Responses API: reasoning items
+        from ._responses import response_reasoning
+
+        return response_reasoning(x)
     if field(x, "choices") is not None:
         x = first_choice(x)
     for inner in ("message", "delta"):

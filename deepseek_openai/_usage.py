@@ -105,11 +105,30 @@ def _count(obj: Any, name: str) -> int | None:
 
 
 def _looks_like_usage(obj: Any) -> bool:
-    names = ("prompt_tokens", "completion_tokens", "prompt_cache_hit_tokens", "prompt_cache_miss_tokens")
+    names = (
+        "prompt_tokens",
+        "completion_tokens",
+        "prompt_cache_hit_tokens",
+        "prompt_cache_miss_tokens",
+        "input_tokens",
+    )
     return any(_field(obj, n) is not None for n in names)
 
 
+def _from_responses_usage(u: Any) -> Usage:
+    # Responses API usage: input_tokens (cached_tokens inside), output_tokens (reasoning inside) (api/create-response).
+    prompt, completion = _count(u, "input_tokens") or 0, _count(u, "output_tokens") or 0
+    hit = _count(_field(u, "input_tokens_details"), "cached_tokens") or 0
+    reasoning = _count(_field(u, "output_tokens_details"), "reasoning_tokens") or 0
+    total = _count(u, "total_tokens")
+    return Usage(
+        prompt, hit, max(prompt - hit, 0), completion, reasoning, prompt + completion if total is None else total
+    )
+
+
 def _from_usage(u: Any) -> Usage:
+    if _field(u, "input_tokens") is not None and _field(u, "prompt_tokens") is None:
+        return _from_responses_usage(u)
     # DeepSeek sends prompt_cache_hit/miss_tokens plus an OpenAI-style cached_tokens (api/create-chat-completion).
     hit = _count(u, "prompt_cache_hit_tokens")
     miss = _count(u, "prompt_cache_miss_tokens")
@@ -201,7 +220,7 @@ def _default_moment(x: Any, at: datetime | float | None) -> datetime | float | N
     # A response's server timestamp says when it was billed; fall back to now.
     if at is not None:
         return at
-    created = _field(x, "created") if not isinstance(x, Usage) else None
+    created = (_field(x, "created") or _field(x, "created_at")) if not isinstance(x, Usage) else None
     return created if isinstance(created, (int, float)) and not isinstance(created, bool) and created > 0 else None
 
 
@@ -243,11 +262,12 @@ def cost_breakdown(usage: Any, model: str, *, at: datetime | float | None = None
     )
 
 
-def cost(usage: Any, model: str, *, at: datetime | float | None = None, currency: str = "USD") -> Decimal:
+def cost(usage: Any, model: str | None = None, *, at: datetime | float | None = None, currency: str = "USD") -> Decimal:
     """Return what a usage cost at DeepSeek's list prices (prices are per one million tokens).
 
     Args:
-        usage: anything :func:`usage_of` accepts (a response, a stream result, a usage object, a dict).
+        usage: anything :func:`usage_of` accepts (a response, a stream result, a usage object, a dict), or the
+            result of :func:`web_search` / :func:`fetch_url` (priced per call, see :func:`tool_cost`; no model).
         model: the model id the request named; legacy ids are priced as the model serving them.
         at: when the request ran; ``None`` takes a response's ``created`` time when there is one, else now.
         currency: ``"USD"`` or ``"CNY"``.
@@ -259,5 +279,12 @@ def cost(usage: Any, model: str, *, at: datetime | float | None = None, currency
         UnknownModelError: the model id is unknown.
         ValueError: the currency is neither USD nor CNY.
         NoUsageError: no usage could be read.
+        TypeError: no model for a token usage.
     """
+    if hasattr(usage, "billed_calls"):  # Search/Fetch results: billed per successful call, not per token
+        from ._webtools import tool_cost
+
+        return tool_cost(usage, currency=currency)
+    if model is None:
+        raise TypeError("cost() needs the model id to price tokens. Fix: pass it, e.g. cost(reply, 'deepseek-flash').")
     return cost_breakdown(usage, model, at=at, currency=currency).total

@@ -99,6 +99,8 @@ BATCH_LINE = (
     '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "%s", "messages": [%s]}}'
 )
 ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(8)
+FAILED_EVENT = {"type": "response.failed", "response": {"status": "failed", "error": {"message": "Server Error"}}}
 REPLY = {"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant"}}]}
 CASES: list[Case] = [
     Case("key", "no key anywhere", "MissingAPIKeyError", lambda: ds.create_client(env_file=False)),
@@ -240,6 +242,59 @@ CASES: list[Case] = [
         lambda: ds.fim(beta_client(), "def f(", extra_body={"thinking": {"type": "enabled"}}),
     ),
     Case("fim", "`fim(..., stream=True)`", "InvalidRequestError", lambda: ds.fim(beta_client(), "x", stream=True)),
+    Case("vision", "`image_part()` of bytes that are no image", "InvalidRequestError", lambda: ds.image_part(b"BM..")),
+    Case(
+        "vision",
+        "`image_part()` of an `http://` URL",
+        "InvalidRequestError",
+        lambda: ds.image_part("http://e.com/a.png"),
+    ),
+    Case(
+        "vision",
+        "`image_part()` of a URL over 8192 characters",
+        "InvalidRequestError",
+        lambda: ds.image_part("https://e.com/" + "a" * 8192),
+    ),
+    Case("vision", "`image_part(detail='medium')`", "InvalidRequestError", lambda: ds.image_part(PNG, detail="medium")),
+    Case(
+        "web tools",
+        "`web_search()` with an empty query",
+        "InvalidRequestError",
+        lambda: ds.web_search(main_client(), ""),
+    ),
+    Case(
+        "web tools",
+        "`web_search(count=51)`",
+        "InvalidRequestError",
+        lambda: ds.web_search(main_client(), "q", count=51),
+    ),
+    Case(
+        "web tools",
+        "`fetch_url()` of a URL with a password",
+        "InvalidRequestError",
+        lambda: ds.fetch_url(main_client(), "https://me:secret@example.com/"),
+    ),
+    Case(
+        "web tools",
+        "`fetch_url()` of an `ftp://` URL",
+        "InvalidRequestError",
+        lambda: ds.fetch_url(main_client(), "ftp://e.com"),
+    ),
+    Case("web tools", "`tool_cost(-1)`", "ValueError", lambda: ds.tool_cost(-1)),
+    Case("usage", "`cost(usage)` without a model", "TypeError", lambda: ds.cost(USAGE)),
+    Case(
+        "responses",
+        "a Responses stream ending in `response.failed`",
+        "StreamInterruptedError",
+        lambda: ds.collect_response_stream([FAILED_EVENT]),
+    ),
+    Case(
+        "responses",
+        "`collect_response_stream()` of a whole Response",
+        "InvalidRequestError",
+        lambda: ds.collect_response_stream({"object": "response", "output": []}),
+    ),
+    Case("responses", "`response_turn()` of a chat completion", "TypeError", lambda: ds.response_turn({"choices": []})),
     Case(
         "json",
         "`response_format` json_schema",

@@ -31,6 +31,20 @@ EXPECTED: dict[str, list[str]] = {
     ],
     "prefix_completion.py": ["starts with prefix: True", "code: print('Echo: Write a one-line"],
     "streaming_async.py": ["[thinking] The user wrote", "[answer] Echo: Explain", "finish_reason: stop"],
+    "responses_api.py": [
+        "passed back: ['reasoning', 'function_call']",
+        "called get_weather(",
+        "streamed answer: Echo: What is the weather in Paris? (tools said: sunny, 21 C)",
+        "finish_reason: stop",
+    ],
+    "vision.py": [
+        "decodes back: True",
+        "deepseek-v4-pro reads: text\n",
+        "answer: Echo: [image_url]What colour",
+        "uploaded: True",
+        "deepseek-v4-pro: DeepSeek answered 400",
+    ],
+    "web_tools.py": ["search: 3 results", "fetched: 'Page at example.com'", "cost USD: 0.00150", "(search_query)"],
 }
 
 

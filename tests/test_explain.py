@@ -332,6 +332,7 @@ def test_every_wording_of_every_refusal_is_recognised() -> None:
         if r.status is None or r.id in ("fim_not_beta", "balance", "rate_limit", "server_error", "overloaded"):
             continue
         for wording in (r.message, *r.also):
-            sample = wording.format(index="3", value="turbo", name="f", detail="d", key="****abcd")
+            fields = {"limit": "8", "purpose": "p", "kind": "image", "file_id": "file-api-1"}  # files and images
+            sample = wording.format(index="3", value="turbo", name="f", detail="d", key="****abcd", **fields)
             first = next(row for pattern, row in _patterns() if pattern.search(sample))
             assert first.message == r.message, (r.id, first.id)

@@ -55,6 +55,25 @@ examples:
   deepseek-openai fim "def fib(n):" --suffix "    return a"
 """,
     ),
+    "search": (
+        "search the web with DeepSeek's Search tool ($0.75 per 1,000 successful calls)",
+        "webtools",
+        """\
+examples:
+  deepseek-openai search "deepseek api pricing" --count 5
+  deepseek-openai search "site:api-docs.deepseek.com thinking mode" --content
+
+Results go to stdout; the billed calls and their price go to stderr.
+""",
+    ),
+    "fetch": (
+        "fetch one web page as Markdown with DeepSeek's Fetch tool ($0.75 per 1,000 successful calls)",
+        "webtools",
+        """\
+examples:
+  deepseek-openai fetch https://api-docs.deepseek.com/ > page.md
+""",
+    ),
     "models": (
         "the model table (limits, features, prices) and what GET /models reports",
         "info",
@@ -165,6 +184,12 @@ def _add_chat(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, help="sampling temperature (no effect while thinking)")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit on output tokens")
     p.add_argument("--hide-reasoning", action="store_true", help="do not show the reasoning")
+    p.add_argument(
+        "--image",
+        action="append",
+        metavar="PATH",
+        help="an image (file, https:// or data: URL) to send with the prompt; repeatable; deepseek-flash only",
+    )
 
 
 def _add_fim(p: argparse.ArgumentParser) -> None:
@@ -172,6 +197,16 @@ def _add_fim(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suffix", metavar="S", help="the text after the gap")
     p.add_argument("--model", default="deepseek-flash", help="model id (default: %(default)s)")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit on output tokens (at most 4096)")
+
+
+def _add_search(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", metavar="QUERY", help='1-128 characters; site:, -site:, "...", lang:, after:, before:')
+    p.add_argument("--count", type=int, default=10, metavar="N", help="results, 1-50 (default: %(default)s)")
+    p.add_argument("--content", action="store_true", help="also print each page's text")
+
+
+def _add_fetch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", metavar="URL", help="an http(s) URL of at most 8192 characters")
 
 
 def _add_models(p: argparse.ArgumentParser) -> None:
@@ -209,6 +244,8 @@ def _add_nothing(p: argparse.ArgumentParser) -> None:
 _ADDERS = {
     "chat": _add_chat,
     "fim": _add_fim,
+    "search": _add_search,
+    "fetch": _add_fetch,
     "models": _add_models,
     "balance": _add_nothing,
     "cost": _add_cost,

@@ -168,6 +168,21 @@ def _turn(
     return dict(assistant_turn(result)), False
 
 
+def _user_content(ctx: Context, prompt: str) -> str | list[dict[str, Any]]:
+    """Return the prompt, or with --image a list of image parts (checked before sending) and the text part."""
+    images = getattr(ctx.args, "image", None)
+    if not images:
+        return prompt
+    from deepseek_openai import MODELS, image_part
+
+    info = MODELS.get(ctx.args.model)
+    if info is not None and not info.vision:
+        # Images go to deepseek-flash only; deepseek-v4-pro answers 400 (guides/vision).
+        raise UsageError(f"--image: {ctx.args.model} reads text only: use --model deepseek-flash.")
+
+    return [*(image_part(path) for path in images), {"type": "text", "text": prompt}]
+
+
 def run_chat(ctx: Context) -> int:
     """Stream one reply to PROMPT (or stdin); with neither on a terminal, run an interactive session."""
     prompt: str | None = ctx.args.prompt
@@ -179,7 +194,7 @@ def run_chat(ctx: Context) -> int:
             raise UsageError("no prompt: pass PROMPT as an argument or pipe it on stdin.")
     request = _request(ctx)
     client = ctx.client()
-    messages = [*_first_messages(ctx, prompt), {"role": "user", "content": prompt}]
+    messages = [*_first_messages(ctx, prompt), {"role": "user", "content": _user_content(ctx, prompt)}]
     _, interrupted = _turn(ctx, client, messages, request)
     return 130 if interrupted else 0
 
@@ -207,10 +222,12 @@ def _interactive(ctx: Context) -> int:
         text = line.rstrip("\n")
         if not text.strip():
             continue
+        content: str | list[dict[str, Any]] = text
         if first:
             history.extend(_first_messages(ctx, text))
+            content = _user_content(ctx, text)  # --image goes with the first prompt only
             first = False
-        history.append({"role": "user", "content": text})
+        history.append({"role": "user", "content": content})
         try:
             turn, _ = _turn(ctx, client, history, request)
         except Exception as exc:  # noqa: BLE001 - a failed round is reported; the session goes on

@@ -15,6 +15,7 @@ from .._models import EFFORT_LEVELS, FIM_MAX_TOKENS, MAX_TOOLS, MODELS
 from .._rules import RULES
 from .._thinking import thinks
 from ._script import ApiError
+from ._vision import check_images
 
 __all__ = ["check_auth", "check_chat", "check_fim", "effort_of", "parse_error", "thinking_on"]
 
@@ -136,7 +137,7 @@ def check_chat(body: Any, beta: bool) -> ApiError | None:
     if failure is not None:
         return failure
     messages = body["messages"]
-    failure = _check_messages_shape(messages)
+    failure = _check_messages_shape(messages) or check_images(messages, body["model"])
     if failure is not None:
         return failure
     effort = body.get("reasoning_effort")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .._rules import RULES
 from ._checks import check_auth, check_chat, check_fim, parse_error
 from ._limits import ConcurrencyGate
+from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
 from ._script import ApiError, Reply, Script, ScriptedError, ToolCall, UsageLayout, error_for_status
@@ -36,7 +37,7 @@ _ROUTES = {
 }
 
 
-class FakeDeepSeek:
+class FakeDeepSeek(NewApiScripts):
     """An offline DeepSeek on ``127.0.0.1`` over real HTTP/1.1, for tests; a context manager.
 
     It answers like the real service (DeepSeek's reply shapes, statuses and error bodies), records every
@@ -49,7 +50,9 @@ class FakeDeepSeek:
       numbers within their bounds, ``city``/``location`` → a place the user named or ``"Paris"``, ``query`` → the
       user's words, formats such as email or date; see ``_tooluse``);
     - chat ending in tool results: ``"Echo: <last user text> (tools said: <a>; <b>)"``, so a tool loop ends;
-    - FIM: a fixed line of code.
+    - FIM: a fixed line of code;
+    - ``/responses``, ``/files``, ``/v1/tools/search`` and ``/v1/tools/fetch``: see ``_newroutes`` (scripted with
+      :meth:`add_reply`, :meth:`add_search_results` and :meth:`add_fetched_page`; uploads are in :attr:`files`).
 
     Args:
         api_key: the only key accepted (``Authorization: Bearer <key>``); anything else gets DeepSeek's 401.
@@ -210,7 +213,10 @@ class FakeDeepSeek:
         json_blank: bool = False,
         hold_after: int | None = None,
     ) -> None:
-        """Queue the reply to the next valid chat or FIM request (invalid ones are refused and leave it queued).
+        """Queue the reply to the next valid chat, FIM or ``/responses`` request (invalid ones leave it queued).
+
+        For ``/responses``, ``finish_reason`` ``"length"`` / ``"content_filter"`` give status ``incomplete``, and
+        ``"insufficient_system_resource"`` / ``"aborted"`` give ``failed`` (a ``response.failed`` event when streamed).
 
         Args:
             content: the exact text (chat ``content`` or FIM ``text``); ``None`` keeps the default (an echo, or a
@@ -248,7 +254,9 @@ class FakeDeepSeek:
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Queue ``times`` error answers for the next chat or FIM requests (served right after the key check).
+        """Queue ``times`` error answers for the next chat, FIM, ``/responses``, file upload or search/fetch requests.
+
+        They are served right after the key check.
 
         Args:
             status: the HTTP status, e.g. 429, 500 or 503 (which the SDK retries).
@@ -268,6 +276,7 @@ class FakeDeepSeek:
         """Forget queued replies and errors, recorded requests and the cache."""
         self._script.clear()
         self._cache.clear()
+        self._new_apis().clear()
         with self._lock:
             self._requests.clear()
 
@@ -292,6 +301,9 @@ class FakeDeepSeek:
         headers = Headers(handler.headers.items())
         with self._lock:
             self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query))
+        extra = new_route(handler.command, path)  # /responses, /files, /v1/tools/*: see _newroutes
+        if extra is not None:
+            return serve_new(self, handler, extra, path, raw, body, bad_json)
         beta = path == "/beta" or path.startswith("/beta/")
         route = path[len("/beta") :] if beta else path.removeprefix("/v1")  # /v1 is an alias of / (§1)
         kind = _ROUTES.get((handler.command, route.rstrip("/") or "/"))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._replies import Plan
 from ._server import Handler
 from ._stream import KEEPALIVE, events
+
+if TYPE_CHECKING:
+    from ._responses import ResponsePlan
 
 __all__ = ["JSON_TYPE", "answer", "dump"]
 
@@ -21,7 +24,9 @@ def dump(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def answer(handler: Handler, plan: Plan, *, stream: bool, keepalive: int, wait: Callable[[float], bool]) -> None:
+def answer(
+    handler: Handler, plan: Plan | ResponsePlan, *, stream: bool, keepalive: int, wait: Callable[[float], bool]
+) -> None:
     """Send ``plan`` as JSON or SSE, honouring its delay, ``keepalive`` fillers, ``cut_after`` and ``hold_after``.
 
     ``wait(seconds)`` pauses and returns ``False`` when the double is closing (the reply is then dropped).
@@ -35,7 +40,8 @@ def answer(handler: Handler, plan: Plan, *, stream: bool, keepalive: int, wait: 
     send: Callable[[bytes], object]
     if stream:
         handler.send_head(200, [*_SSE, ("Transfer-Encoding", "chunked")])
-        send, filler, payload = handler.send_chunk, KEEPALIVE, events(plan)
+        send, filler = handler.send_chunk, KEEPALIVE
+        payload = events(plan) if isinstance(plan, Plan) else plan.sse()
         cut, hold = reply.cut_after, reply.hold_after
     else:
         body = dump(plan.body())
