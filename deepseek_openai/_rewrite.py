@@ -140,15 +140,20 @@ def _without_thinking(body: dict[str, Any], bare: list[int], explicit: bool) -> 
             "tool_choice, which needs thinking off).",
             rule="passback",
         )
-    # The passback rule binds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
-    body["thinking"] = {"type": "disabled"}
-    body.pop("reasoning_effort", None)
-    _warn(
+    return _send_without_thinking(
+        body,
         "turn_without_reasoning",
         f"{where} came back with thinking off (no reasoning to pass back), so deepseek_openai sent this request "
         "with thinking off too.",
         "to silence this, send such requests with **thinking(False), or avoid forcing tool_choice while thinking.",
     )
+
+
+def _send_without_thinking(body: dict[str, Any], rewrite_id: str, message: str, fix: str) -> bool:
+    # The passback rule binds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
+    body["thinking"] = {"type": "disabled"}
+    body.pop("reasoning_effort", None)
+    _warn(rewrite_id, message, fix)
     return True
 
 
@@ -173,16 +178,13 @@ def _fill_reasoning(
     if bare and not unknown:
         return _without_thinking(body, bare, explicit)
     if unknown and fallback == "disable_thinking":
-        # The passback rule holds in thinking mode only (guides/thinking_mode); "" is disputed (deepseek-api §18).
-        body["thinking"] = {"type": "disabled"}
-        body.pop("reasoning_effort", None)
-        _warn(
+        return _send_without_thinking(
+            body,
             "reasoning_memory",
             f"the reasoning of messages{unknown} is unknown to this client; deepseek_openai "
             "sent this request with thinking off (missing_reasoning='disable_thinking').",
             "send each assistant turn with its reasoning_content (assistant_turn(reply) keeps it).",
         )
-        return True
     if unknown:
         where = ", ".join(f"messages[{i}]" for i in unknown)
         raise InvalidRequestError(
