@@ -59,7 +59,8 @@ def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
-def _mentions_json(message: Any) -> bool:
+def mentions_json(message: Any) -> bool:
+    """Return whether a message (dict or SDK object) has the word "json" in its text."""
     # Any role counts: DeepSeek's 400 says "the prompt", and which roles it reads is not documented.
     content = _field(message, "content")
     parts = [content] if isinstance(content, str) else [_field(p, "text") for p in content or ()]
@@ -98,7 +99,7 @@ def _json_kwargs(
     _check_format(create_kwargs.pop("response_format", None))
     if isinstance(extra, Mapping):
         _check_format(extra.get("response_format"))
-    if not any(_mentions_json(m) for m in messages):
+    if not any(mentions_json(m) for m in messages):
         # JSON Output needs the word "json" in the prompt, or the model may emit only whitespace (guides/json_mode).
         raise InvalidRequestError(
             "No message mentions JSON, which DeepSeek's JSON Output requires (it answers 400 otherwise).",

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import openai
 import pytest
 
 from deepseek_openai import MODELS
@@ -178,9 +179,22 @@ async def test_usage_override(fake_deepseek: FakeDeepSeek, mode: str) -> None:
 
 async def test_json_blank(fake_deepseek: FakeDeepSeek, mode: str) -> None:
     fake_deepseek.add_reply(json_blank=True)
-    reply = await chat(fake_deepseek, mode, response_format={"type": "json_object"})
+    asks_json = [{"role": "user", "content": "Reply in json."}]
+    reply = await chat(fake_deepseek, mode, messages=asks_json, response_format={"type": "json_object"})
     assert reply.choices[0].message.content and not reply.choices[0].message.content.strip()
     assert reply.choices[0].finish_reason == "stop"
+
+
+async def test_json_object_without_the_word_json_is_refused(fake_deepseek: FakeDeepSeek, mode: str) -> None:
+    with pytest.raises(openai.BadRequestError, match="must contain the word 'json'"):
+        await chat(fake_deepseek, mode, response_format={"type": "json_object"})
+    reply = await chat(
+        fake_deepseek,
+        mode,
+        messages=[{"role": "system", "content": "Answer as JSON."}, {"role": "user", "content": "hi"}],
+        response_format={"type": "json_object"},
+    )
+    assert reply.choices[0].finish_reason == "stop"  # any role and any case count
 
 
 async def test_cache_hits_for_a_shared_prefix_rounded_to_64(fake_deepseek: FakeDeepSeek, mode: str) -> None:

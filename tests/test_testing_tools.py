@@ -150,8 +150,9 @@ async def test_after_tool_results_the_default_answer_quotes_them(fake_deepseek: 
     assert choice.finish_reason == "stop" and not choice.message.tool_calls
     assert choice.message.content == "Echo: weather in Hangzhou? (tools said: sunny, 24 °C)"
     assert "tools' results" in getattr(choice.message, "reasoning_content", "")
+    in_json = [{"role": "system", "content": "Reply in json."}, *history]  # json_object needs the word
     as_json = await chat(
-        fake_deepseek, mode, messages=history, tools=[WEATHER], response_format={"type": "json_object"}
+        fake_deepseek, mode, messages=in_json, tools=[WEATHER], response_format={"type": "json_object"}
     )
     assert json.loads(as_json.choices[0].message.content) == {
         "echo": "weather in Hangzhou?",

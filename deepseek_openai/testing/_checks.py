@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .._json import mentions_json
 from .._models import EFFORT_LEVELS, FIM_MAX_TOKENS, MAX_TOOLS, MODELS
 from .._rules import RULES
 from .._thinking import thinks
@@ -151,6 +152,10 @@ def check_chat(body: Any, beta: bool) -> ApiError | None:
     if isinstance(response_format, Mapping) and response_format.get("type") not in (None, "text", "json_object"):
         # Only text and json_object exist; chat.completions.parse(Model) sends json_schema (guides/json_mode).
         return ApiError.from_rule("json_schema")
+    json_object = isinstance(response_format, Mapping) and response_format.get("type") == "json_object"
+    if json_object and not any(mentions_json(m) for m in messages):
+        # json_object needs the word "json" somewhere in the prompt (guides/json_mode; the 400 in issue 13).
+        return ApiError.from_rule("json_word")
     tools = body.get("tools") or []
     if len(tools) > MAX_TOOLS:
         return ApiError.from_rule("too_many_tools")

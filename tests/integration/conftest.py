@@ -69,12 +69,12 @@ def assert_turn_sent_without_reasoning(ds: FakeDeepSeek) -> None:
     assert turns and all(t.get("reasoning_content") is None for t in turns)
 
 
-def assert_schema_as_json_object(body: Any) -> None:
-    """A json_schema request went out as json_object with the schema in a system message, thinking untouched."""
+def assert_schema_as_json_object(body: Any, field: str = "echo") -> None:
+    """A json_schema request went out as json_object with the schema (naming ``field``) in a system message."""
     assert body["response_format"] == {"type": "json_object"}
     assert "thinking" not in body
     system = body["messages"][0]
-    assert system["role"] == "system" and "json" in system["content"].lower() and '"echo"' in system["content"]
+    assert system["role"] == "system" and "json" in system["content"].lower() and f'"{field}"' in system["content"]
 
 
 def assert_forced_tool_without_thinking(body: Any) -> None:

@@ -33,7 +33,7 @@ from .conftest import assert_forced_tool_without_thinking, assert_schema_as_json
 
 
 class Echo(BaseModel):
-    echo: str
+    text: str  # a "text" property gets the user's words from the double's default tool call
 
 
 MESSAGES = [{"role": "user", "content": "Say hi"}]
@@ -59,7 +59,7 @@ def extract(client: Any, mode: instructor.Mode) -> Echo:
 @pytest.mark.parametrize("mode", FORCED_TOOL, ids=lambda m: m.name)
 def test_forced_tool_modes_work_through_our_client(ds: FakeDeepSeek, mode: instructor.Mode) -> None:
     with pytest.warns(CompatWarning, match="tool_choice"):
-        assert extract(create_client(), mode).echo == "Say hi"
+        assert extract(create_client(), mode).text == "Say hi"
     (body,) = chat_requests(ds)
     assert body["tool_choice"] == {"type": "function", "function": {"name": "Echo"}}
     assert_forced_tool_without_thinking(body)
@@ -79,7 +79,7 @@ def test_json_schema_modes_work_through_our_client(ds: FakeDeepSeek, mode: instr
     with pytest.warns(CompatWarning, match="json_schema"):
         extract(create_client(), mode)
     (body,) = chat_requests(ds)
-    assert_schema_as_json_object(body)
+    assert_schema_as_json_object(body, field="text")
 
 
 @pytest.mark.parametrize("mode", JSON_SCHEMA, ids=lambda m: m.name)
@@ -95,13 +95,13 @@ def test_json_schema_modes_fail_through_raw_openai(
 def test_json_modes_work_unchanged_through_both(
     ds: FakeDeepSeek, raw_client: openai.OpenAI, mode: instructor.Mode
 ) -> None:
-    reply = json.dumps({"echo": "hi"})
+    reply = json.dumps({"text": "hi"})
     if mode is instructor.Mode.MD_JSON:
         reply = f"Here it is:\n```json\n{reply}\n```"  # what a model asked for a fenced block answers
     sent = []
     for client in (create_client(), raw_client):
         ds.add_reply(reply)
-        assert extract(client, mode).echo == "hi"
+        assert extract(client, mode).text == "hi"
         sent.append(ds.requests[-1].body)
     assert sent[0] == sent[1]  # our client sent the accepted request byte for byte as the raw one did
 
@@ -112,7 +112,7 @@ def test_parallel_tools_mode_works_unchanged_through_both(ds: FakeDeepSeek, raw_
         calls = patched(client, instructor.Mode.PARALLEL_TOOLS).chat.completions.create(
             model="deepseek-flash", response_model=Iterable[Echo], messages=MESSAGES
         )
-        assert [c.echo for c in calls] == ["Say hi"]
+        assert [c.text for c in calls] == ["Say hi"]
         sent.append(ds.requests[-1].body)
     assert json.loads(sent[0])["tool_choice"] == "auto"
     assert sent[0] == sent[1]
@@ -124,7 +124,7 @@ def test_partial_stream_works_through_our_client(ds: FakeDeepSeek) -> None:
         partials = list(
             client.chat.completions.create_partial(model="deepseek-flash", response_model=Echo, messages=MESSAGES)
         )
-    assert partials[-1].echo == "Say hi"
+    assert partials[-1].text == "Say hi"
     (body,) = chat_requests(ds)
     assert body["stream"] is True
     assert_forced_tool_without_thinking(body)
@@ -142,5 +142,5 @@ async def test_async_default_mode_works_through_our_client(ds: FakeDeepSeek) -> 
             result = await instructor.from_openai(aio).chat.completions.create(
                 model="deepseek-flash", response_model=Echo, messages=MESSAGES
             )
-    assert isinstance(result, Echo) and result.echo == "Say hi"
+    assert isinstance(result, Echo) and result.text == "Say hi"
     assert_forced_tool_without_thinking(chat_requests(ds)[0])
