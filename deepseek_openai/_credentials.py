@@ -17,7 +17,6 @@ import openai
 
 from ._errors import InvalidRequestError
 from ._hook import AsyncDeepSeekHttpClient, DeepSeekHttpClient, warn_once
-from ._openai_env import foreign_key_error, openai_env_headers
 
 try:
     from openai import Omit
@@ -26,11 +25,9 @@ except ImportError:  # pragma: no cover - openai < 1.57 is below our floor
 
 __all__ = [
     "Origin",
-    "foreign_key_error",
     "guard_copies",
     "needs_hook",
     "neutral_headers",
-    "openai_env_headers",
     "takes_admin_key",
 ]
 

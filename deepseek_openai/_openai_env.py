@@ -37,6 +37,8 @@ def openai_env_headers(headers: Mapping[str, str], environ: Mapping[str, str] = 
             taken.setdefault(name.strip().lower(), set()).add(value.strip())
     if environ.get("OPENAI_ADMIN_KEY"):
         taken.setdefault("authorization", set()).add(f"Bearer {environ['OPENAI_ADMIN_KEY']}")
+    if not taken:
+        return []  # the usual case: no OPENAI_* set, nothing to compare on this per-request path
     return [name.lower() for name, value in headers.items() if value in taken.get(name.lower(), ())]
 
 
