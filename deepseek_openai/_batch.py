@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import uuid
@@ -12,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from ._models import model_info
-from ._usage import Usage, cost, is_peak
+from ._usage import Usage, cost, is_peak, usage_of
 
 __all__ = [
     "CURRENCIES",
     "AdaptiveLimit",
     "BatchProgress",
     "BatchSummary",
+    "Tally",
     "backoff",
     "ceiling",
     "json_or_text",
@@ -42,6 +44,45 @@ def price(body: Any, model: str) -> dict[str, Decimal]:
         return {c: cost(body, str(body.get("model") or model), currency=c) for c in CURRENCIES}
     except (ValueError, KeyError, TypeError):
         return {}
+
+
+@dataclass
+class Tally:
+    """Finished requests: replies and failures, tokens, cost per currency and the costliest reply.
+
+    The local runner keeps one for the run; a Ray worker keeps one per report to the job actor, which merges them.
+    """
+
+    ok: int = 0
+    failed: int = 0
+    usage: Usage = field(default_factory=Usage)
+    spent: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(CURRENCIES, Decimal(0)))
+    largest: Decimal | None = None
+    """The costliest reply so far in the job's currency (``None`` before the first priced reply)."""
+
+    def add(self, status: int | None, body: Any, error: Any, model: str, currency: str) -> None:
+        """Count one finished request: a 200 reply is priced at its ``created`` time and its tokens added."""
+        if status != 200 or error is not None:
+            self.failed += 1
+            return
+        self.ok += 1
+        priced = price(body, model)
+        for name, amount in priced.items():
+            self.spent[name] += amount
+        amount = priced.get(currency, Decimal(0))
+        self.largest = amount if self.largest is None else max(self.largest, amount)
+        with contextlib.suppress(ValueError, TypeError):
+            self.usage += usage_of(body)
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts into this one."""
+        self.ok += other.ok
+        self.failed += other.failed
+        self.usage += other.usage
+        for name, amount in other.spent.items():
+            self.spent[name] = self.spent.get(name, Decimal(0)) + amount
+        if other.largest is not None:
+            self.largest = other.largest if self.largest is None else max(self.largest, other.largest)
 
 
 def output_line(custom_id: str, status: int | None, request_id: str | None, body: Any, error: Any) -> dict[str, Any]:

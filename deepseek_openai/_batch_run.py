@@ -7,7 +7,6 @@ rerun skips what is answered. Concurrency adapts to 429s and never passes the mo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import random
 import time
@@ -17,10 +16,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._batch import (
-    CURRENCIES,
     AdaptiveLimit,
     BatchProgress,
     BatchSummary,
+    Tally,
     ceiling,
     next_off_peak,
     output_line,
@@ -28,7 +27,7 @@ from ._batch import (
 )
 from ._batch_io import BatchRequest, OutputFile, check_input, read_requests
 from ._batch_send import Counters, send_one
-from ._usage import Usage, is_peak, usage_of
+from ._usage import is_peak
 
 if TYPE_CHECKING:
     import openai
@@ -48,12 +47,10 @@ class _Run:
         self.client, self.out, self.total, self.o = client, out, total, options
         self.limit = AdaptiveLimit(options["start"], options["ceiling"])
         self.rng = random.Random(options["seed"])
-        self.ok = self.failed = self.done = 0
+        self.done = 0
         self.counters = Counters()
-        self.usage = Usage()
-        self.spent: dict[str, Decimal] = dict.fromkeys(CURRENCIES, Decimal(0))
+        self.tally = Tally()
         self.prior = Decimal(0)
-        self.largest: Decimal | None = None
         self.stopped: str | None = None
         self.paused_until: datetime | None = None
         self.started = time.monotonic()
@@ -85,27 +82,18 @@ class _Run:
     def finish(self, req: BatchRequest, status: int | None, request_id: str | None, body: Any, error: Any) -> None:
         self.out.append(output_line(req.custom_id, status, request_id, body, error))
         self.done += 1
-        if status == 200 and error is None:
-            self.ok += 1
-            priced = price(body, req.body.get("model", ""))
-            for currency, amount in priced.items():
-                self.spent[currency] += amount
-            amount = priced.get(self.o["currency"], Decimal(0))
-            self.largest = amount if self.largest is None else max(self.largest, amount)
-            with contextlib.suppress(ValueError, TypeError):
-                self.usage += usage_of(body)
-        else:
-            self.failed += 1
+        self.tally.add(status, body, error, req.body.get("model", ""), self.o["currency"])
 
     # -- the feed loop ----------------------------------------------------------------------------------------
 
     def over_budget(self) -> bool:
         budget: Decimal | None = self.o["max_cost"]
-        if budget is None or self.largest is None:
+        largest = self.tally.largest
+        if budget is None or largest is None:
             return False
         # Stop before the job could pass the budget: each request in flight may cost as much as the largest so far.
-        so_far = self.prior + self.spent[self.o["currency"]]
-        return so_far + (self.limit.in_flight + 1) * self.largest > budget
+        so_far = self.prior + self.tally.spent[self.o["currency"]]
+        return so_far + (self.limit.in_flight + 1) * largest > budget
 
     async def wait_off_peak(self) -> None:
         clock: Clock = self.o["clock"]
@@ -120,7 +108,7 @@ class _Run:
             for req in requests:
                 if self.o["off_peak"]:
                     await self.wait_off_peak()
-                alone = self.o["max_cost"] is not None and self.largest is None
+                alone = self.o["max_cost"] is not None and self.tally.largest is None
                 epoch = await self.limit.acquire(alone=alone)
                 if self.crash is not None:
                     self.limit.release()
@@ -151,13 +139,13 @@ class _Run:
                 BatchProgress(
                     self.total,
                     self.o["skipped"] + self.done,
-                    self.ok,
-                    self.failed,
+                    self.tally.ok,
+                    self.tally.failed,
                     self.limit.in_flight,
                     self.limit.allowed,
                     self.counters.rate_limited,
-                    self.usage,
-                    self.prior + self.spent[self.o["currency"]],
+                    self.tally.usage,
+                    self.prior + self.tally.spent[self.o["currency"]],
                     self.o["currency"],
                     time.monotonic() - self.started,
                     self.paused_until,
@@ -173,13 +161,13 @@ class _Run:
         return BatchSummary(
             self.total,
             skipped,
-            self.ok,
-            self.failed,
+            self.tally.ok,
+            self.tally.failed,
             self.total - skipped - self.done,
             self.counters.rate_limited,
             self.counters.retries,
-            self.usage,
-            {c: a for c, a in self.spent.items()},
+            self.tally.usage,
+            dict(self.tally.spent),
             self.stopped,
             self.limit.ceiling,
             time.monotonic() - self.started,
