@@ -1,28 +1,34 @@
 """The batch runner on Ray: ``run_batch(dataset, concurrency=...)`` returns a ``ray.data.Dataset`` of replies.
 
 Needs the ``ray`` extra (``pip install 'deepseek-openai[ray]'``); the rest of the package never imports Ray.
-DeepSeek's concurrency cap is per account (quick_start/rate_limit), so every worker takes its slots from ONE
-named actor that holds the adaptive limit: the whole job never has more than ``concurrency`` requests in flight.
+DeepSeek's concurrency cap is per account (quick_start/rate_limit), so one job actor holds the adaptive limit for
+the whole job and workers lease slots from it in blocks: the job never has more than ``concurrency`` requests in
+flight, and actor round trips are per block, not per request. The actor lives as long as the returned dataset (or
+the :class:`RayBatch` of :func:`start_batch`) and logs progress lines, which Ray forwards to the driver.
 """
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import json
-import random
-import uuid
+import os
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ._batch import AdaptiveLimit, ceiling
-from ._batch_send import Counters, send_one
+from ._batch import CURRENCIES, BatchProgress, BatchSummary, ceiling, price
+from ._batch_io import id_hash
 from ._errors import InvalidRequestError, redact
+from ._idset import HashSet
 
 if TYPE_CHECKING:
     import ray.data
 
-__all__ = ["Secret", "run_batch"]
+__all__ = ["RayBatch", "Secret", "run_batch", "start_batch"]
 
-_LIMITERS: dict[str, Any] = {}
+NOT_SENT = "max_cost"
+"""The ``error.code`` of a row not sent because of ``max_cost``; ``skip=`` does not skip such rows."""
 
 
 class Secret:
@@ -47,120 +53,163 @@ class Secret:
     __str__ = __repr__
 
 
-class _SharedLimit:
-    """The Ray actor body: one :class:`AdaptiveLimit` for the whole job (async actor, one event loop)."""
+class RayBatch:
+    """A batch job on Ray: the lazy output ``dataset`` and the job actor behind it (progress, summary, close).
 
-    def __init__(self, ceiling: int) -> None:
-        self.limit = AdaptiveLimit(ceiling, ceiling)
-        self.peak = 0
+    The actor lives until :meth:`close` (or the end of a ``with`` block), or until this handle and the dataset are
+    both garbage collected. Each consumption of ``dataset`` sends its rows again: write it out or ``materialize()``
+    it once. The totals count every consumption.
+    """
 
-    async def acquire(self) -> int:
-        epoch = await self.limit.acquire()
-        self.peak = max(self.peak, self.limit.in_flight)
-        return epoch
+    def __init__(self, dataset: ray.data.Dataset, job: Any) -> None:
+        self.dataset = dataset
+        """Rows ``{"custom_id", "response", "error"}``; nothing is sent until it is consumed."""
+        self._job = job
 
-    async def release(self) -> None:
-        self.limit.release()
+    def progress(self) -> BatchProgress:
+        """Return the job's progress now (``total`` is 0 when the dataset could not be counted without running)."""
+        return self._ask("progress")  # type: ignore[no-any-return]
 
-    async def on_success(self) -> None:
-        self.limit.on_success()
+    def summary(self) -> BatchSummary:
+        """Return the totals: ok/failed, skipped, ``not_sent`` (``max_cost`` rows), 429s, tokens, cost per currency."""
+        return self._ask("summary")  # type: ignore[no-any-return]
 
-    async def on_rate_limit(self, epoch: int, message: str = "") -> None:
-        self.limit.on_rate_limit(epoch, message)
+    def close(self) -> None:
+        """End the job actor now (idempotent); the dataset cannot be consumed after this."""
+        import ray
 
-    async def stats(self) -> dict[str, float]:
-        return {"peak": self.peak, "limit": self.limit.limit, "ceiling": self.limit.ceiling}
+        if self._job is not None:
+            ray.kill(self._job, no_restart=True)
+            self._job = None
 
+    def __enter__(self) -> RayBatch:
+        return self
 
-class _LimitProxy:
-    """The :class:`~deepseek_openai._batch_send.Limit` protocol over the shared actor (waits only to acquire)."""
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
-    def __init__(self, actor: Any) -> None:
-        self.actor = actor
+    def __repr__(self) -> str:
+        return f"RayBatch({'closed' if self._job is None else 'open'})"
 
-    async def acquire(self) -> int:
-        epoch: int = await self.actor.acquire.remote()
-        return epoch
+    def _ask(self, method: str) -> Any:
+        import ray
 
-    def release(self) -> None:
-        self.actor.release.remote()
-
-    def on_success(self) -> None:
-        self.actor.on_success.remote()
-
-    def on_rate_limit(self, epoch: int, message: str = "") -> None:
-        self.actor.on_rate_limit.remote(epoch, message)
+        if self._job is None:
+            raise InvalidRequestError("this RayBatch is closed.", fix="ask for progress() or summary() before close().")
+        return ray.get(getattr(self._job, method).remote())
 
 
-def _plain(value: Any) -> Any:
-    # Ray Data hands nested values back as numpy arrays/scalars, and Arrow adds None for keys other rows had.
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+def _answered(row: dict[str, Any]) -> bool:
+    # A row the previous run did not send (max_cost) is sent now; any other row is final, as in the CLI.
+    error = row.get("error")
+    if isinstance(error, str):
+        error = json.loads(error)
+    return not (isinstance(error, dict) and error.get("code") == NOT_SENT)
+
+
+def _output_rows(skip: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(skip, (str, os.PathLike)):
+        with open(skip, "rb") as f:
+            yield from (json.loads(raw) for raw in f if raw.strip())
+        return
+    columns = [c for c in ("custom_id", "response", "error") if c in skip.schema().names]
+    for batch in skip.select_columns(columns).iter_batches(batch_format="pandas", batch_size=4096):
+        yield from batch.to_dict("records")
+
+
+def _skipped(skip: Any, model: str | None, currency: str) -> tuple[HashSet | None, Decimal]:
+    """Return the hashes of the ids to skip and what their replies cost (in ``currency``)."""
+    if skip is None:
+        return None, Decimal(0)
+    done, prior = HashSet(), Decimal(0)
+    if isinstance(skip, (str, os.PathLike)) or hasattr(skip, "iter_batches"):
+        for row in _output_rows(skip):
+            if not _answered(row):
+                continue
+            done.add(id_hash(str(row["custom_id"])))
+            response = row.get("response")
+            response = json.loads(response) if isinstance(response, str) else response
+            if isinstance(response, dict) and response.get("status_code") == 200:
+                prior += price(response.get("body") or {}, model or "").get(currency, Decimal(0))
+    else:
+        for custom_id in skip:
+            done.add(id_hash(str(custom_id)))
+    done.freeze()
+    return done, prior
+
+
+def _budget(max_cost: Decimal | float | str | None) -> Decimal | None:
+    if max_cost is None:
+        return None
+    try:
+        value = Decimal(str(max_cost))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0:
+        raise InvalidRequestError(f"max_cost={max_cost!r} is not a positive amount.", fix="pass e.g. max_cost=5.")
     return value
 
 
-def _body(raw: Any) -> dict[str, Any]:
-    # A JSON string is sent as written; a dict is turned back into plain JSON values first.
-    if isinstance(raw, (str, bytes)):
-        parsed: dict[str, Any] = json.loads(raw)
-        return parsed
-    plain: dict[str, Any] = _plain(dict(raw))
-    return plain
+def _count(dataset: Any) -> int:
+    # The row count when Ray knows it without running anything (from_items, parquet metadata); else 0 (unknown).
+    try:
+        return int(dataset._meta_count() or 0)
+    except Exception:  # noqa: BLE001 - a private Ray method: any failure only means "not known"
+        return 0
 
 
-class _Sender:
-    """A Ray Data worker: sends a block of rows through the shared limit, on its own event loop and client."""
+def _start(o: dict[str, Any]) -> RayBatch:
+    import ray
 
-    def __init__(self, secret: Secret, base_url: str | None, limiter: str, options: dict[str, Any]) -> None:
-        import ray
+    from ._models import model_info
+    from ._ray_job import Job
+    from ._ray_sender import Sender
+    from ._settings import resolve_settings
 
-        from ._client import create_async_client
-
-        self.loop = asyncio.new_event_loop()
-        self.limit = _LimitProxy(ray.get_actor(limiter))
-        self.options = options
-        self.rng = random.Random(options.get("seed"))
-
-        async def make() -> Any:
-            timing = {} if options["timeout"] is None else {"timeout": options["timeout"]}
-            return create_async_client(secret.reveal(), base_url=base_url, max_retries=0, env_file=False, **timing)
-
-        self.client = self.loop.run_until_complete(make())
-
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        return self.loop.run_until_complete(self._send_all(list(batch["custom_id"]), list(batch["body"])))
-
-    async def _send_all(self, ids: list[Any], bodies: list[Any]) -> dict[str, list[Any]]:
-        counters = Counters()
-        model = self.options.get("model")
-
-        async def one(raw: Any) -> tuple[Any, ...]:
-            body = _body(raw)
-            if model is not None:
-                body["model"] = model
-            return await send_one(
-                self.client,
-                body,
-                self.limit,
-                None,
-                max_attempts=self.options["max_attempts"],
-                retry_base=self.options["retry_base"],
-                rng=self.rng,
-                counters=counters,
-            )
-
-        results = await asyncio.gather(*(one(b) for b in bodies))
-        out: dict[str, list[Any]] = {"custom_id": [], "response": [], "error": []}
-        for custom_id, (status, request_id, body, error) in zip(ids, results, strict=True):
-            response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
-            out["custom_id"].append(str(custom_id))
-            out["response"].append(None if response is None else json.dumps(response, ensure_ascii=False))
-            out["error"].append(None if error is None else json.dumps(error, ensure_ascii=False))
-        return out
+    for name in ("concurrency", "workers"):
+        if o[name] < 1:
+            raise InvalidRequestError(f"{name}={o[name]!r} is below 1.", fix=f"pass {name}=1 or more.")
+    currency, budget, model = str(o["currency"]).upper(), _budget(o["max_cost"]), o["model"]
+    if currency not in CURRENCIES:
+        raise InvalidRequestError(f"currency={o['currency']!r} is not known.", fix="pass currency='USD' or 'CNY'.")
+    if model is not None:
+        model_info(model)
+    settings = resolve_settings(o["api_key"], base_url=o["base_url"])
+    top = ceiling(frozenset({model}) if model else frozenset(), o["concurrency"])
+    done, prior = _skipped(o["skip"], model, currency)
+    job_options = {"total": _count(o["dataset"]), "currency": currency, "max_cost": budget, "prior": prior}
+    job = ray.remote(Job).options(num_cpus=0).remote(top, {**job_options, "progress_interval": o["progress_interval"]})
+    message = (
+        f"not sent: the job's cost so far could pass max_cost={budget} {currency}; to send it, run again with "
+        "skip= this output and a higher max_cost"
+    )
+    options = {
+        "model": model,
+        "timeout": o["timeout"],
+        "max_attempts": max(1, o["max_attempts"]),
+        "retry_base": o["retry_base"],
+        "seed": o["seed"],
+        "currency": currency,
+        "max_cost": budget,
+        "budget_message": message,
+        "off_peak": o["off_peak"],
+        "clock": o["clock"],
+    }
+    result: ray.data.Dataset = o["dataset"].map_batches(
+        Sender,
+        fn_constructor_kwargs={
+            "job": job,  # the dataset holds the actor: it lives as long as the dataset (or the RayBatch)
+            "secret": Secret(settings.api_key),
+            "base_url": settings.base_url,
+            "skip": [] if done is None else [ray.put(done)],
+            "options": options,
+        },
+        batch_size=o["rows_per_call"] or max(128, -(-4 * top // o["workers"])),
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=o["workers"]),
+        num_cpus=o["num_cpus"],
+    )
+    return RayBatch(result, job)
 
 
 def run_batch(
@@ -170,18 +219,28 @@ def run_batch(
     api_key: str | None = None,
     base_url: str | None = None,
     model: str | None = None,
+    skip: str | os.PathLike[str] | ray.data.Dataset | Iterable[str] | None = None,
+    off_peak: bool = False,
+    max_cost: Decimal | float | str | None = None,
+    currency: str = "USD",
     workers: int = 2,
-    rows_per_call: int = 64,
+    num_cpus: float = 0.5,
+    rows_per_call: int | None = None,
     timeout: float | None = None,
     max_attempts: int = 8,
     retry_base: float = 0.5,
+    progress_interval: float | None = 5.0,
+    clock: Callable[[], datetime] | None = None,
     seed: int | None = None,
 ) -> ray.data.Dataset:
     """Send every row of a Ray dataset as a chat request, with ONE concurrency limit across all workers.
 
     Same semantics as :func:`deepseek_openai.run_batch`: adaptive limit (halved on 429, capped by the model's
-    account cap), retries with jittered back-off, a row that keeps failing gets an ``error``. The key is resolved
-    here (argument, ``DEEPSEEK_API_KEY`` or ``.env``) and reaches workers wrapped in :class:`Secret`.
+    account cap), retries with jittered back-off, a row that keeps failing gets an ``error``; resume, off-peak,
+    budget. The key is resolved here (argument, ``DEEPSEEK_API_KEY`` or ``.env``) and reaches workers wrapped in
+    :class:`Secret`. The job actor logs a progress line every ``progress_interval`` seconds while rows finish (Ray
+    forwards it to the driver) and the summary once every row is out; :func:`start_batch` returns a handle that
+    asks for them.
 
     Args:
         dataset: rows ``{"custom_id": str, "body": dict or JSON string}`` (a JSON string is sent byte for byte;
@@ -190,52 +249,47 @@ def run_batch(
         api_key: the DeepSeek key; ``None`` uses the usual lookup on the driver.
         base_url: the base URL; ``None`` uses the usual lookup on the driver.
         model: replaces every body's model (for OpenAI model names).
+        skip: ``custom_id`` values not to send again (resume): a previous output (a dataset of this function's
+            rows, or an OpenAI Batch output JSONL path such as the CLI writes) or an iterable of ids. Rows of a
+            previous output with error code ``max_cost`` were not sent, so they are sent now; the replies' cost
+            counts toward ``max_cost``. Skipped rows are left out of the output.
+        off_peak: send first attempts only while :func:`~deepseek_openai.is_peak` is false (holidays included);
+            at a peak boundary the workers wait and the actor logs when the next off-peak window opens.
+        max_cost: stop sending before the job's cost (replies in ``skip`` included) could pass this, in
+            ``currency``: each request in flight counts as the costliest reply so far, the first goes alone.
+            Rows not sent get ``error`` ``{"code": "max_cost", ...}``.
+        currency: ``"USD"`` or ``"CNY"``: the price list for ``max_cost`` and progress.
         workers: Ray Data actors sending requests.
-        rows_per_call: rows each worker call sends at once (they still wait for the shared limit).
+        num_cpus: CPUs Ray reserves per worker (they mostly wait on the network).
+        rows_per_call: rows per block a worker sends at once (default: four times its share of ``concurrency``,
+            at least 128).
         timeout: seconds per request (default: the client's, read 1800 s, connect 10 s).
         max_attempts: tries per request on 429, 5xx, timeouts and connection errors.
         retry_base: first back-off pause in seconds.
+        progress_interval: seconds between the actor's progress lines; ``None`` for none.
+        clock: returns the current UTC time for ``off_peak`` (tests inject one; it must pickle).
         seed: seeds the back-off jitter.
 
     Returns:
         A lazy ``ray.data.Dataset`` of ``{"custom_id", "response", "error"}``; ``response`` is OpenAI's Batch
         ``{"status_code", "request_id", "body"}`` as a JSON string (``None`` without a reply), ``error`` a JSON
-        string ``{"code", "message"}`` or ``None``.
+        string ``{"code", "message"}`` or ``None``. It holds the job actor, which ends when the dataset is
+        garbage collected; each consumption sends the rows again (write it out or ``materialize()`` it once).
 
     Raises:
-        InvalidRequestError: ``concurrency`` below 1.
+        InvalidRequestError: ``concurrency`` or ``workers`` below 1, a bad ``max_cost`` or ``currency``.
         MissingAPIKeyError: no key found.
         UnknownModelError: ``model`` is not a DeepSeek model id.
     """
-    import ray
+    return _start(dict(locals())).dataset
 
-    from ._settings import resolve_settings
 
-    if concurrency < 1:
-        raise InvalidRequestError(f"concurrency={concurrency!r} is below 1.", fix="pass concurrency=1 or more.")
-    settings = resolve_settings(api_key, base_url=base_url)
-    top = ceiling(frozenset({model}) if model else frozenset(), concurrency)
-    name = f"deepseek-openai-limit-{uuid.uuid4().hex[:12]}"
-    actor_class: Any = ray.remote(_SharedLimit)
-    # Named, so each worker finds it; kept alive by the driver's handle until the process ends.
-    _LIMITERS[name] = actor_class.options(name=name, max_concurrency=10_000).remote(top)
-    options = {
-        "model": model,
-        "timeout": timeout,
-        "max_attempts": max_attempts,
-        "retry_base": retry_base,
-        "seed": seed,
-    }
-    result: ray.data.Dataset = dataset.map_batches(
-        _Sender,
-        fn_constructor_kwargs={
-            "secret": Secret(settings.api_key),
-            "base_url": settings.base_url,
-            "limiter": name,
-            "options": options,
-        },
-        batch_size=rows_per_call,
-        batch_format="numpy",
-        concurrency=workers,
-    )
-    return result
+def start_batch(dataset: ray.data.Dataset, **options: Any) -> RayBatch:
+    """Start :func:`run_batch`'s job (same arguments) and return a :class:`RayBatch`: dataset, progress, summary.
+
+    Raises:
+        TypeError: an argument :func:`run_batch` does not take.
+    """
+    bound = inspect.signature(run_batch).bind(dataset, **options)
+    bound.apply_defaults()
+    return _start(bound.arguments)

@@ -23,11 +23,15 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def format_progress(p: BatchProgress) -> str:
-    """One status line: done/total, requests/s, in flight, 429s, tokens, cost so far (and a pause, if any)."""
+    """One status line: done/total, requests/s, in flight, 429s, tokens, cost so far (and a pause, if any).
+
+    A total of 0 with rows done means the total is not known (a Ray dataset that cannot count without running).
+    """
     rate = p.ok / p.elapsed if p.elapsed > 0 else 0.0
     tokens = p.usage.prompt_tokens + p.usage.completion_tokens
+    of = f"/{p.total}" if p.total or not p.done else ""
     text = (
-        f"{p.done}/{p.total} done, {p.failed} failed, {rate:.1f} req/s, {p.in_flight} in flight (limit {p.limit}), "
+        f"{p.done}{of} done, {p.failed} failed, {rate:.1f} req/s, {p.in_flight} in flight (limit {p.limit}), "
         f"{p.rate_limited} 429s, {tokens} tokens, {_money(p.cost, p.currency)}"
     )
     if p.paused_until is not None:

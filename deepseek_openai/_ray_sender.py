@@ -1,0 +1,119 @@
+"""A Ray Data worker of a batch: it sends blocks of rows on its own event loop under one :class:`Lease`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import uuid
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from ._batch_io import id_hash
+from ._batch_send import Result, send_one
+from ._ray_job import Answer, Report
+from ._ray_lease import Lease, Stopped
+
+__all__ = ["Sender"]
+
+T = TypeVar("T")
+
+
+def _plain(value: Any) -> Any:
+    # Ray Data hands nested values back as numpy arrays/scalars, and Arrow adds None for keys other rows had.
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _body(raw: Any) -> dict[str, Any]:
+    # A JSON string is sent as written; a dict is turned back into plain JSON values first.
+    body = json.loads(raw) if isinstance(raw, (str, bytes)) else _plain(dict(raw))
+    if not isinstance(body, dict):
+        raise TypeError(f"body is a JSON {type(body).__name__}, not an object")
+    return body
+
+
+class Sender:
+    """A Ray Data worker: sends blocks of rows on its own event loop (a thread) under one :class:`Lease`."""
+
+    def __init__(self, job: Any, secret: Any, base_url: str | None, skip: list[Any], options: dict[str, Any]) -> None:
+        import ray
+
+        from ._client import create_async_client
+
+        self.o = options
+        self.skip = ray.get(skip[0]) if skip else None
+        self.rng = random.Random(options.get("seed"))
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="deepseek-openai-batch", daemon=True).start()
+
+        async def call(report: Report) -> Answer:
+            answer: Answer = await job.sync.remote(report)
+            return answer
+
+        async def make() -> tuple[Lease, Any]:
+            timing = {} if options["timeout"] is None else {"timeout": options["timeout"]}
+            client = create_async_client(secret.reveal(), base_url=base_url, max_retries=0, env_file=False, **timing)
+            budget = options["max_cost"] is not None
+            lease = Lease(call, uuid.uuid4().hex, budget=budget, off_peak=options["off_peak"], clock=options["clock"])
+            return lease, client
+
+        self.lease, self.client = self._run(make())
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        return self._run(self._block(list(batch["custom_id"]), list(batch["body"])))
+
+    async def _block(self, ids: list[Any], bodies: list[Any]) -> dict[str, list[Any]]:
+        rows = [(str(i), b) for i, b in zip(ids, bodies, strict=True)]
+        if self.skip is not None:
+            rows = [(i, b) for i, b in rows if id_hash(i) not in self.skip]
+            self.lease.count("skipped", len(ids) - len(rows))
+        results = await self.lease.run(asyncio.gather(*(self._one(b) for _, b in rows)))
+        out: dict[str, list[Any]] = {"custom_id": [], "response": [], "error": []}
+        for (custom_id, _), (status, request_id, body, error) in zip(rows, results, strict=True):
+            response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
+            out["custom_id"].append(custom_id)
+            out["response"].append(None if response is None else json.dumps(response, ensure_ascii=False))
+            out["error"].append(None if error is None else json.dumps(error, ensure_ascii=False))
+        return out
+
+    async def _one(self, raw: Any) -> Result:
+        o, lease = self.o, self.lease
+        try:
+            body = _body(raw)
+        except (ValueError, TypeError) as exc:
+            error = {"code": "invalid_row", "message": f"body: {exc}"}
+            lease.pending.tally.add(None, None, error, "", o["currency"])  # a failure, never sent
+            return None, None, None, error
+        if o["model"] is not None:
+            body["model"] = o["model"]
+        try:
+            epoch = await lease.first()
+        except Stopped:
+            lease.count("not_sent")
+            return None, None, None, {"code": "max_cost", "message": o["budget_message"]}
+        try:
+            result = await send_one(
+                self.client,
+                body,
+                lease,
+                epoch,
+                max_attempts=o["max_attempts"],
+                retry_base=o["retry_base"],
+                rng=self.rng,
+                counters=lease.counters,
+            )
+        except BaseException:
+            lease.started -= 1 if lease.budget else 0
+            raise
+        lease.finished(result, str(body.get("model", "")), o["currency"])
+        return result
