@@ -275,7 +275,7 @@ def _event(delta: Any, finish: str | None = None, **extra: Any) -> dict[str, Any
     [
         _event({"content": None, "reasoning_content": 'He said "hi"\n'}),  # escapes: the plain fast reading
         '{"choices": [{"index": 0, "delta": {"reasoning_content": "He said \\"hi\\"\\n"}, "finish_reason": null}]}',
-        _event({"reasoning_content": 'He said "hi"\n'}, logprobs_note="delta-only must not read this: \"delta\":{}"),
+        _event({"reasoning_content": 'He said "hi"\n'}, logprobs_note='delta-only must not read this: "delta":{}'),
     ],
     ids=["compact", "spaced-json-parsed-in-full", "key-text-inside-a-string"],
 )
