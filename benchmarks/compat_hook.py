@@ -185,7 +185,13 @@ def bench_import(n: int) -> list[Row]:
         n,
     )
     return [
-        (f"`from deepseek_openai import create_client` vs `import openai` (fresh process, {n} rounds)", ours, raw, r1, "≤ 1.05"),
+        (
+            f"`from deepseek_openai import create_client` vs `import openai` ({n} fresh processes)",
+            ours,
+            raw,
+            r1,
+            "≤ 1.05",
+        ),
         (f"import + create a client vs `import openai` + `openai.OpenAI(...)` ({n} rounds)", ours2, raw2, r2, "≤ 1.05"),
     ]
 
