@@ -6,10 +6,10 @@ from typing import Any
 
 import openai
 
-from ._compat import MissingReasoning
 from ._credentials import Origin, guard_copies, needs_hook, neutral_headers, takes_admin_key
 from ._errors import InvalidRequestError
 from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
+from ._options import MissingReasoning
 from ._settings import EnvFile, resolve_settings
 
 __all__ = [

@@ -12,14 +12,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
+from ._options import LegacyMode as LegacyMode
+from ._options import MissingReasoning as MissingReasoning
+from ._options import Options as Options
 from ._rules import DOCS
 
 __all__ = ["PASSED_AS_WRITTEN", "REWRITES", "Options", "Rewrite", "schema_instruction", "schema_of_instruction"]
 
-LegacyMode = Literal["translate", "error", "pass"]
-MissingReasoning = Literal["error", "disable_thinking"]
 SCHEMA_MARK = "Reply with one JSON object that matches this JSON schema"
 
 
@@ -33,15 +34,6 @@ class Rewrite:
     why: str
     docs: str
     warns: bool
-
-
-@dataclass(frozen=True)
-class Options:
-    """How one HTTP client's hook behaves (set by ``create_client`` / ``create_http_client``)."""
-
-    legacy_models: LegacyMode = "translate"
-    compat: bool = True
-    missing_reasoning: MissingReasoning = "error"
 
 
 def _table(*rows: Rewrite) -> Mapping[str, Rewrite]:

@@ -16,13 +16,11 @@ from typing import Any
 
 import openai
 
-from ._compat import LegacyMode as LegacyMode
-from ._compat import MissingReasoning, Options
 from ._memory import ReasoningMemory
 from ._openai_env import foreign_key_error, openai_env_headers
-from ._rewrite import rewrite_body
+from ._options import LegacyMode as LegacyMode
+from ._options import MissingReasoning, Options
 from ._sse import tap_response
-from ._thinking import thinks
 from ._warnings import _WARNED as _WARNED
 from ._warnings import warn_once as warn_once
 
@@ -74,6 +72,8 @@ def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
     """Return whether these ``build_request`` keywords are a tool request with thinking off (cheap byte checks)."""
     body = kwargs.get("json")
     if isinstance(body, Mapping):
+        from ._thinking import thinks  # imported on use, with the rewrite tables (see rewrite_request)
+
         return bool(body.get("tools")) and not thinks(body)
     content = kwargs.get("content")
     if not isinstance(content, bytes) or b'"tools":' not in content:
@@ -91,6 +91,9 @@ def rewrite_request(url: object, kwargs: dict[str, Any], options: Options, memor
     endpoint = _endpoint(url)
     if endpoint is None:
         return kwargs
+    # Imported on the first request that may need it (then a dict lookup): creating a client loads no tables.
+    from ._rewrite import rewrite_body
+
     body = kwargs.get("json")
     content = kwargs.get("content")
     if isinstance(body, Mapping):  # openai 1.x hands httpx the dict: a shallow copy is all a rewrite needs

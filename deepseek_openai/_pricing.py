@@ -1,6 +1,6 @@
 """Which price list and which band apply at a moment: dated lists, peak hours, Chinese public holidays.
 
-The facts (lists, hours, holidays) are data in ``_models.py``, read at call time (``_models.X``), so changing a
+The facts (lists, hours, holidays) are data in ``_prices.py``, read at call time (``_prices.X``), so changing a
 table there is the whole change; this module only looks them up. ``is_peak`` and ``cost`` are built on it.
 """
 
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from . import _models
-from ._models import BEIJING, PEAK_WINDOWS_UTC, PriceEra, PriceList, model_info
+from . import _prices
+from ._models import model_info
+from ._prices import BEIJING, PEAK_WINDOWS_UTC, PriceEra, PriceList
 
 __all__ = ["beijing_date", "is_holiday", "peak_at", "price_list_at"]
 
@@ -31,11 +32,11 @@ def is_holiday(day: date | datetime) -> bool:
     """
     if isinstance(day, datetime):
         day = beijing_date(day)
-    return any(first <= day <= last for first, last in _models.CN_HOLIDAYS)
+    return any(first <= day <= last for first, last in _prices.CN_HOLIDAYS)
 
 
 def _era_at(moment: datetime) -> PriceEra | None:
-    return next((era for era in reversed(_models.PRICE_HISTORY) if era.effective <= moment), None)
+    return next((era for era in reversed(_prices.PRICE_HISTORY) if era.effective <= moment), None)
 
 
 def peak_at(moment: datetime) -> bool:
@@ -46,7 +47,7 @@ def peak_at(moment: datetime) -> bool:
     day = beijing_date(moment)
     if is_holiday(day):
         return False
-    if day.weekday() >= 5 and not (_models.MAKEUP_WORKDAYS_ARE_PEAK and day in _models.CN_MAKEUP_WORKDAYS):
+    if day.weekday() >= 5 and not (_prices.MAKEUP_WORKDAYS_ARE_PEAK and day in _prices.CN_MAKEUP_WORKDAYS):
         return False
     now = moment.astimezone(timezone.utc).time()
     return any(start <= now < end for start, end in PEAK_WINDOWS_UTC)
@@ -71,13 +72,13 @@ def price_list_at(model: str, currency: str, moment: datetime) -> tuple[PriceLis
     caveats: list[str] = []
     if era is None or served not in _table(era, key):
         # Before the first list known for this model and currency: the earliest one stands in, and we say so.
-        era = next(e for e in _models.PRICE_HISTORY if served in _table(e, key))
+        era = next(e for e in _prices.PRICE_HISTORY if served in _table(e, key))
         caveats.append(
             f"{moment:%Y-%m-%d %H:%M} UTC is before the first {key} price list known for {served} "
             f"({era.effective:%Y-%m-%d %H:%M} UTC); priced with that list."
         )
     day = beijing_date(moment)
-    known = _models.HOLIDAYS_KNOWN_THROUGH
+    known = _prices.HOLIDAYS_KNOWN_THROUGH
     if day > known and peak_at(moment):
         caveats.append(
             f"Chinese public holidays are known through {known}; if {day} (Beijing) is one, "

@@ -42,9 +42,17 @@ def _dotenv_disabled() -> bool:
     return os.environ.get("PYTHON_DOTENV_DISABLED", "").casefold() in {"1", "true", "t", "yes", "y"}
 
 
+def _any_dotenv_above_cwd() -> bool:
+    # The same walk find_dotenv(usecwd=True) makes (working directory up to the root), without importing dotenv.
+    here = Path.cwd()
+    return any((folder / ".env").is_file() for folder in (here, *here.parents))
+
+
 def _read_dotenv(env_file: EnvFile) -> tuple[Mapping[str, str | None], str]:
     if env_file is False or _dotenv_disabled():
         return {}, ""
+    if (env_file is None or env_file is True) and not _any_dotenv_above_cwd():
+        return {}, ""  # the common case (no .env anywhere up): python-dotenv is not even imported
     from dotenv import dotenv_values, find_dotenv  # imported on use: keeps `import deepseek_openai` cheap
 
     if env_file is None or env_file is True:

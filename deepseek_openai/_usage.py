@@ -1,6 +1,6 @@
 """Token usage and what it costs: ``usage_of``, ``cost``, ``cost_breakdown`` and ``is_peak``.
 
-Prices, peak hours and holidays come from ``_models.py`` (looked up by ``_pricing.py``); this module only reads
+Prices, peak hours and holidays come from ``_prices.py`` (looked up by ``_pricing.py``); this module only reads
 usage objects and does arithmetic.
 """
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from ._access import field
 from ._errors import InvalidRequestError
-from ._models import TOOL_PRICES
+from ._prices import TOOL_PRICES
 from ._rules import RULES
 
 if TYPE_CHECKING:

@@ -249,3 +249,46 @@ def test_a_turn_received_with_thinking_off_sends_the_next_tool_request_without_t
         fake_deepseek.client(compat=False).chat.completions.create(
             model="deepseek-flash", messages=messages, tools=[TOOL]
         )  # type: ignore[arg-type]
+
+
+def _tap_reads(lines: list[dict[str, Any] | str]) -> tuple[str | None, str | None]:
+    """Feed SSE events (dicts are dumped compactly, strings sent as written) and return what the tap remembered."""
+    import json
+
+    from deepseek_openai._sse import StreamTap
+
+    memory = ReasoningMemory()
+    tap = StreamTap(memory)
+    for line in lines:
+        text = line if isinstance(line, str) else json.dumps(line, separators=(",", ":"), ensure_ascii=False)
+        tap.feed(b"data: " + text.encode() + b"\n\n")
+    return memory.recall(["call_1"], None), memory.recall([], "Done 🎉")
+
+
+def _event(delta: Any, finish: str | None = None, **extra: Any) -> dict[str, Any]:
+    choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+    return {"id": "x", "object": "chat.completion.chunk", "choices": [choice], **extra}
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        _event({"content": None, "reasoning_content": 'He said "hi"\n'}),  # escapes: the plain fast reading
+        '{"choices": [{"index": 0, "delta": {"reasoning_content": "He said \\"hi\\"\\n"}, "finish_reason": null}]}',
+        _event({"reasoning_content": 'He said "hi"\n'}, logprobs_note='delta-only must not read this: "delta":{}'),
+    ],
+    ids=["compact", "spaced-json-parsed-in-full", "key-text-inside-a-string"],
+)
+def test_the_tap_reads_every_chunk_shape_the_same_way(first: dict[str, Any] | str) -> None:
+    lines: list[dict[str, Any] | str] = [
+        first,
+        _event({"reasoning_content": "Then ünïcode ✓."}),
+        _event({"content": "Done 🎉", "reasoning_content": None}),
+        _event({}, "stop"),
+    ]
+    assert _tap_reads(lines) == (None, 'He said "hi"\nThen ünïcode ✓.')
+    calls = [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    with_calls = [first, _event({"tool_calls": calls}), _event({}, "tool_calls")]
+    assert _tap_reads(with_calls)[0] == 'He said "hi"\n'
+    two_choices = {"choices": [_event({"reasoning_content": "A"})["choices"][0], {"index": 1, "delta": {}}]}
+    assert _tap_reads([two_choices, _event({"content": "Done 🎉"}), _event({}, "stop")]) == (None, "A")

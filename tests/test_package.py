@@ -54,3 +54,22 @@ def test_importing_the_client_does_not_load_every_helper() -> None:
     assert "deepseek_openai._client" in out
     for helper in ("deepseek_openai._tools", "deepseek_openai._json", "deepseek_openai._stream"):
         assert helper not in out, out
+
+
+def test_creating_a_client_loads_no_tables_and_no_dotenv_without_a_env_file(tmp_path: Path) -> None:
+    # The rewrite tables (models, rules, REWRITES) load on the first request that may need them; python-dotenv
+    # only when a .env file exists from the working directory up.
+    code = (
+        "import sys; from deepseek_openai import create_client; create_client('sk-test-000000000000'); "
+        "print(sorted(m for m in sys.modules if m.startswith(('deepseek_openai.', 'dotenv'))))"
+    )
+
+    def loaded() -> str:
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+        return run.stdout
+
+    out = loaded()
+    for table in ("deepseek_openai._rewrite", "deepseek_openai._models", "deepseek_openai._rules", "'dotenv'"):
+        assert table not in out, out
+    (tmp_path / ".env").write_text("DEEPSEEK_BASE_URL=http://127.0.0.1:9\n")
+    assert "'dotenv'" in loaded()

@@ -22,7 +22,7 @@ from deepseek_openai import (
     is_holiday,
     is_peak,
 )
-from deepseek_openai import _models as models
+from deepseek_openai import _prices as models
 
 UTC = timezone.utc
 MILLION = {"prompt_cache_hit_tokens": 1_000_000, "prompt_cache_miss_tokens": 1_000_000, "completion_tokens": 1_000_000}
