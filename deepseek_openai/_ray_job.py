@@ -7,7 +7,7 @@ The actor never leases more than the limit, so the job never has more requests i
 halves the limit) or when another worker waits, each worker is told its share and gives back what it holds above
 it as its requests finish. Between blocks a worker is "parked": it keeps its lease but sends nothing until the
 actor confirms what is left of it, and the actor may hand a parked lease to others (a worker Ray Data has ended
-stays parked forever). Ray is not imported here: ``deepseek_openai.ray`` wraps :class:`Job` as an actor.
+stays parked forever). Ray is not imported here: ``deepseek_openai.ray`` wraps :class:`BatchJob` as an actor.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from ._batch import AdaptiveLimit, BatchProgress, BatchSummary, Tally
 
-__all__ = ["Answer", "Job", "Report"]
+__all__ = ["Answer", "BatchJob", "Report"]
 
 _STALE = 60.0  # a worker silent this long while holding slots is gone (it calls every tick): take its slots back
 
@@ -69,7 +69,7 @@ class Answer:
     stopped: str | None
 
 
-class Job:
+class BatchJob:
     """The actor body: the job-wide adaptive limit, the leases, the budget and the totals (one event loop).
 
     Args:
@@ -267,9 +267,9 @@ class Job:
             self._elapsed(),
         )
 
-    def stats(self) -> dict[str, Any]:
-        """Return the lease state: most slots ever leased at once (``peak``), the limit, the ceiling, the leases."""
-        return {"peak": self.peak, "limit": self.limit.allowed, "ceiling": self.limit.ceiling, **self.leased}
+    def stats(self) -> dict[str, int]:
+        """Return the lease state: most slots ever leased at once, the limit, its ceiling, workers that called."""
+        return {"peak": self.peak, "limit": self.limit.allowed, "ceiling": self.limit.ceiling, "workers": len(self.seen)}
 
     def _elapsed(self) -> float:
         if self.started is None:

@@ -162,7 +162,7 @@ def _start(o: dict[str, Any]) -> RayBatch:
     import ray
 
     from ._models import model_info
-    from ._ray_job import Job
+    from ._ray_job import BatchJob
     from ._ray_sender import Sender
     from ._settings import resolve_settings
 
@@ -178,7 +178,7 @@ def _start(o: dict[str, Any]) -> RayBatch:
     top = ceiling(frozenset({model}) if model else frozenset(), o["concurrency"])
     done, prior = _skipped(o["skip"], model, currency)
     job_options = {"total": _count(o["dataset"]), "currency": currency, "max_cost": budget, "prior": prior}
-    job = ray.remote(Job).options(num_cpus=0).remote(top, {**job_options, "progress_interval": o["progress_interval"]})
+    job = ray.remote(BatchJob).options(num_cpus=0).remote(top, {**job_options, "progress_interval": o["progress_interval"]})
     message = (
         f"not sent: the job's cost so far could pass max_cost={budget} {currency}; to send it, run again with "
         "skip= this output and a higher max_cost"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from deepseek_openai._batch_send import send_one
-from deepseek_openai._ray_job import Answer, Job, Report
+from deepseek_openai._ray_job import Answer, BatchJob, Report
 from deepseek_openai._ray_lease import Lease, Stopped
 from deepseek_openai.testing import FakeDeepSeek
 
@@ -28,11 +28,11 @@ def ds() -> Iterator[FakeDeepSeek]:
         yield fake
 
 
-def make_job(ceiling: int, **options: Any) -> Job:
-    return Job(ceiling, {"total": 0, "currency": "USD", "max_cost": None, "poll": 0.05, **options})
+def make_job(ceiling: int, **options: Any) -> BatchJob:
+    return BatchJob(ceiling, {"total": 0, "currency": "USD", "max_cost": None, "poll": 0.05, **options})
 
 
-def leases(job: Job, count: int, **options: Any) -> list[Lease]:
+def leases(job: BatchJob, count: int, **options: Any) -> list[Lease]:
     calls: list[Report] = []
 
     async def call(report: Report) -> Answer:

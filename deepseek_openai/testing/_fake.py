@@ -225,7 +225,7 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
         body, bad_json = parse_body(raw)  # an empty body is bad JSON too: serde says "EOF ... column 0"
         headers = Headers(handler.headers.items())
         with self._lock:
-            self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query))
+            self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query, time.time()))
         extra = new_route(handler.command, path)  # /responses, /files, /v1/tools/*: see _newroutes
         if extra is not None:
             return serve_new(self, handler, extra, path, raw, body, bad_json)

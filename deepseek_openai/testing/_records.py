@@ -59,3 +59,5 @@ class RecordedRequest:
     """The parsed JSON body, or ``None`` when there was no body or it was not valid JSON."""
     query: str = ""
     """The raw query string (``"q=1"``), empty when there was none."""
+    received: float = 0.0
+    """When the request arrived: ``time.time()`` (Unix seconds), for tests that check when something was sent."""
