@@ -269,7 +269,8 @@ class BatchJob:
 
     def stats(self) -> dict[str, int]:
         """Return the lease state: most slots ever leased at once, the limit, its ceiling, workers that called."""
-        return {"peak": self.peak, "limit": self.limit.allowed, "ceiling": self.limit.ceiling, "workers": len(self.seen)}
+        limit = self.limit
+        return {"peak": self.peak, "limit": limit.allowed, "ceiling": limit.ceiling, "workers": len(self.seen)}
 
     def _elapsed(self) -> float:
         if self.started is None:

@@ -178,7 +178,8 @@ def _start(o: dict[str, Any]) -> RayBatch:
     top = ceiling(frozenset({model}) if model else frozenset(), o["concurrency"])
     done, prior = _skipped(o["skip"], model, currency)
     job_options = {"total": _count(o["dataset"]), "currency": currency, "max_cost": budget, "prior": prior}
-    job = ray.remote(BatchJob).options(num_cpus=0).remote(top, {**job_options, "progress_interval": o["progress_interval"]})
+    job_options["progress_interval"] = o["progress_interval"]
+    job = ray.remote(BatchJob).options(num_cpus=0).remote(top, job_options)  # no CPU: it only counts
     message = (
         f"not sent: the job's cost so far could pass max_cost={budget} {currency}; to send it, run again with "
         "skip= this output and a higher max_cost"
