@@ -1,77 +1,116 @@
 """The Ray path against the single process at equal concurrency, through one FakeDeepSeek (needs the ray extra).
 
-Not part of the test suite. Run:  python benchmarks/batch_ray.py [--requests N] [--concurrency C]
-Ray starts locally with num_cpus=2; its start-up is timed apart from the job.
+Not part of the test suite. Run:  python benchmarks/batch_ray.py [--cases 200x16,1000x16,1000x64] [--rounds N]
+Ray starts locally with num_cpus=2 and is warmed up with one no-op Ray Data pipeline; its start-up is timed apart.
+Per case and round, alternating: ``run_batch()`` on a JSONL file; ``deepseek_openai.ray.start_batch`` on a Ray
+dataset of the same rows, consumed with ``take_all()``; and a no-op Ray Data pipeline of the same shape (same rows,
+actor pool and block size, the actor returns its block), which is what Ray Data costs before anything is sent.
+"Sending" is each runner's own ``summary().elapsed``: from its first request to its last reply.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import ray
 
 from deepseek_openai import run_batch
-from deepseek_openai.ray import run_batch as ray_run_batch
+from deepseek_openai.ray import start_batch
 from deepseek_openai.testing import FakeDeepSeek
+
+
+class _Noop:
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return batch
+
+
+def _rows(count: int) -> list[dict[str, Any]]:
+    body = {"model": "deepseek-flash", "messages": [{"role": "user", "content": ""}]}
+    return [
+        {"custom_id": f"r{i}", "body": json.dumps({**body, "messages": [{"role": "user", "content": f"q{i}"}]})}
+        for i in range(count)
+    ]
+
+
+def _noop(rows: list[dict[str, Any]], workers: int, block: int) -> float:
+    start = time.perf_counter()
+    pool = ray.data.ActorPoolStrategy(size=workers)
+    ray.data.from_items(rows).map_batches(_Noop, batch_size=block, compute=pool, num_cpus=0.5).take_all()
+    return time.perf_counter() - start
+
+
+def _case(ds: FakeDeepSeek, tmp: Path, count: int, concurrency: int, workers: int) -> dict[str, float]:
+    rows = _rows(count)
+    src = tmp / "in.jsonl"
+    lines = (
+        {"custom_id": r["custom_id"], "method": "POST", "url": "/chat/completions", "body": json.loads(r["body"])}
+        for r in rows
+    )
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    out = tmp / "out.jsonl"
+    out.unlink(missing_ok=True)
+    ds.gate.reset()
+    start = time.perf_counter()
+    single = run_batch(src, out, api_key=ds.api_key, base_url=ds.base_url, concurrency=concurrency)
+    single_total = time.perf_counter() - start
+    assert single.ok == count
+    ds.gate.reset()
+    start = time.perf_counter()
+    job = start_batch(
+        ray.data.from_items(rows), concurrency=concurrency, api_key=ds.api_key, base_url=ds.base_url, workers=workers
+    )
+    got = job.dataset.take_all()
+    ray_total = time.perf_counter() - start
+    summary, peak = job.summary(), ds.gate.peak
+    job.close()
+    assert len(got) == count and summary.ok == count
+    block = max(128, -(-4 * concurrency // workers))
+    return {
+        "single": single_total,
+        "single_sending": single.elapsed,
+        "ray": ray_total,
+        "ray_sending": summary.elapsed,
+        "noop": _noop(rows, workers, block),
+        "peak": peak,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--cases", default="200x16,1000x16,1000x64", help="REQUESTSxCONCURRENCY, comma-separated")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--latency", type=float, default=0.02)
     args = parser.parse_args()
-    rows = [
-        {
-            "custom_id": f"r{i}",
-            "body": json.dumps({"model": "deepseek-flash", "messages": [{"role": "user", "content": f"q{i}"}]}),
-        }
-        for i in range(args.requests)
-    ]
+    start = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    boot = time.perf_counter() - start
+    warm = _noop(_rows(10), args.workers, 128)
+    print(f"ray.init {boot:.1f} s; first no-op Ray Data pipeline (warm-up, not counted) {warm:.1f} s")
+    head = ["requests, concurrency", "single process", "Ray, total", "Ray Data no-op pipeline"]
+    head += ["sending: single / Ray", "ratio total", "ratio sending", "peak at the double"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
     with FakeDeepSeek() as ds, tempfile.TemporaryDirectory() as tmp:
         ds.latency = args.latency
-        src = Path(tmp) / "in.jsonl"
-        src.write_text(
-            "".join(
-                json.dumps(
-                    {
-                        "custom_id": r["custom_id"],
-                        "method": "POST",
-                        "url": "/chat/completions",
-                        "body": json.loads(r["body"]),
-                    }
-                )
-                + "\n"
-                for r in rows
+        for case in args.cases.split(","):
+            count, concurrency = (int(x) for x in case.split("x"))
+            runs = [_case(ds, Path(tmp), count, concurrency, args.workers) for _ in range(args.rounds)]
+            m = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            print(
+                f"| {count}, {concurrency} | {m['single']:.2f} s ({count / m['single']:,.0f} req/s) | "
+                f"{m['ray']:.2f} s ({count / m['ray']:,.0f} req/s) | {m['noop']:.2f} s | "
+                f"{m['single_sending']:.2f} s / {m['ray_sending']:.2f} s | {m['ray'] / m['single']:.2f} | "
+                f"{m['ray_sending'] / m['single_sending']:.2f} | {max(r['peak'] for r in runs):.0f} |",
+                flush=True,
             )
-        )
-        start = time.perf_counter()
-        summary = run_batch(
-            src, Path(tmp) / "out.jsonl", api_key=ds.api_key, base_url=ds.base_url, concurrency=args.concurrency
-        )
-        single = time.perf_counter() - start
-        assert summary.ok == args.requests
-        start = time.perf_counter()
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-        boot = time.perf_counter() - start
-        ds.gate.reset()
-        start = time.perf_counter()
-        got = ray_run_batch(
-            ray.data.from_items(rows), concurrency=args.concurrency, api_key=ds.api_key, base_url=ds.base_url, workers=2
-        ).take_all()
-        on_ray = time.perf_counter() - start
-        assert len(got) == args.requests
-        print(
-            f"| {args.requests} requests, concurrency {args.concurrency}, latency {args.latency * 1000:.0f} ms | "
-            f"single process {single:.2f} s ({args.requests / single:,.0f} req/s) | "
-            f"Ray, 2 workers {on_ray:.2f} s ({args.requests / on_ray:,.0f} req/s), ray.init {boot:.1f} s | "
-            f"ratio {on_ray / single:.2f} | peak in flight at the double {ds.gate.peak} |"
-        )
-        ray.shutdown()
+    ray.shutdown()
 
 
 if __name__ == "__main__":
