@@ -220,7 +220,7 @@ class Lease:
 
     async def _tick(self) -> None:
         while self.active or self.in_flight:
-            await asyncio.sleep(self.tick)
+            await asyncio.sleep(self.tick if self.paused_until is None else 1.0)
             self._kick()
 
     async def _pause(self) -> None:

@@ -110,7 +110,12 @@ def _answered(row: dict[str, Any]) -> bool:
 def _output_rows(skip: Any) -> Iterator[dict[str, Any]]:
     if isinstance(skip, (str, os.PathLike)):
         with open(skip, "rb") as f:
-            yield from (json.loads(raw) for raw in f if raw.strip())
+            for raw in f:
+                try:
+                    row = json.loads(raw)
+                except ValueError:  # a blank line, or a torn last line of a killed run: that row was not answered
+                    continue
+                yield row
         return
     columns = [c for c in ("custom_id", "response", "error") if c in skip.schema().names]
     for batch in skip.select_columns(columns).iter_batches(batch_format="pandas", batch_size=4096):
@@ -251,9 +256,10 @@ def run_batch(
         base_url: the base URL; ``None`` uses the usual lookup on the driver.
         model: replaces every body's model (for OpenAI model names).
         skip: ``custom_id`` values not to send again (resume): a previous output (a dataset of this function's
-            rows, or an OpenAI Batch output JSONL path such as the CLI writes) or an iterable of ids. Rows of a
-            previous output with error code ``max_cost`` were not sent, so they are sent now; the replies' cost
-            counts toward ``max_cost``. Skipped rows are left out of the output.
+            rows read back from storage or materialized, since a lazy output would run again; or an OpenAI Batch
+            output JSONL path such as the CLI writes) or an iterable of ids. Rows of a previous output with error
+            code ``max_cost`` were not sent, so they are sent now; the replies' cost counts toward ``max_cost``.
+            Skipped rows are left out of the output.
         off_peak: send first attempts only while :func:`~deepseek_openai.is_peak` is false (holidays included);
             at a peak boundary the workers wait and the actor logs when the next off-peak window opens.
         max_cost: stop sending before the job's cost (replies in ``skip`` included) could pass this, in

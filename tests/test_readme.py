@@ -18,19 +18,23 @@ BLOCKS = re.findall(r"```python\n(.*?)```\n", TEXT, flags=re.S)
 # "Use with frameworks" snippets need the frameworks: tests/integration/test_readme_frameworks.py runs them in the
 # integration leg of .ci/run (DEEPSEEK_OPENAI_INTEGRATION=1, extra "integration"), never here.
 FRAMEWORK_BLOCKS = re.findall(r"```python framework\n(.*?)```\n", TEXT, flags=re.S)
+# The Ray snippet needs the ray extra: tests/ray/test_ray.py runs it in the Ray leg of .ci/run.
+RAY_BLOCKS = re.findall(r"```python ray\n(.*?)```\n", TEXT, flags=re.S)
 
 
 def test_readme_has_snippets() -> None:
     assert len(BLOCKS) >= 10
 
 
-def test_every_python_snippet_is_run_by_one_of_the_two_runners() -> None:
-    # A block fenced any other way would be run by neither test; the framework ones go to the integration leg.
+def test_every_python_snippet_is_run_by_one_of_the_runners() -> None:
+    # A block fenced any other way would be run by no test; the framework ones go to the integration leg, the Ray
+    # one to the Ray leg.
     fences = re.findall(r"^```python(.*)$", TEXT, flags=re.M)
-    assert sorted(set(fences)) == ["", " framework"]
-    assert len(fences) == len(BLOCKS) + len(FRAMEWORK_BLOCKS)
+    assert sorted(set(fences)) == ["", " framework", " ray"]
+    assert len(fences) == len(BLOCKS) + len(FRAMEWORK_BLOCKS) + len(RAY_BLOCKS)
     assert len(FRAMEWORK_BLOCKS) == 4  # openai-agents, langchain-openai, instructor, pydantic-ai
     assert (README.parent / "tests" / "integration" / "test_readme_frameworks.py").is_file()
+    assert len(RAY_BLOCKS) == 1 and "RAY_BLOCKS" in (README.parent / "tests" / "ray" / "test_ray.py").read_text()
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))

@@ -99,7 +99,7 @@ def test_resume_skips_answered_ids_from_a_list_or_an_output_file(local_ray: Any,
         {"custom_id": "r1", "response": None, "error": {"code": "max_cost", "message": "not sent"}},
         {"custom_id": "r2", "response": None, "error": {"code": "retries_exhausted", "message": "final"}},
     ]
-    previous.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    previous.write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"custom_id": "r3", "resp')  # torn
     with FakeDeepSeek() as ds:
         with start_batch(local_ray.data.from_items(rows(6)), concurrency=4, skip=["r3", "r5"], **key(ds)) as batch:
             got = batch.dataset.take_all()
@@ -207,3 +207,13 @@ def test_the_job_actor_ends_with_its_dataset_or_on_close(local_ray: Any) -> None
             gc.collect()
             time.sleep(0.2)
         assert alive(local_ray, ids) == [] and kept is not None
+
+
+def test_the_readme_snippet_runs(local_ray: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_readme import RAY_BLOCKS
+
+    with FakeDeepSeek() as ds:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", ds.api_key)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", ds.base_url)
+        exec(compile(RAY_BLOCKS[0], "README.md ray block", "exec"), {"__name__": "readme_ray"})
+        assert len(ds.requests) == 40  # the rerun sent nothing
