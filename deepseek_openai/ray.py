@@ -164,11 +164,7 @@ def _count(dataset: Any) -> int:
 
 
 def _start(o: dict[str, Any]) -> RayBatch:
-    import ray
-
     from ._models import model_info
-    from ._ray_job import BatchJob
-    from ._ray_sender import Sender
     from ._settings import resolve_settings
 
     for name in ("concurrency", "workers"):
@@ -180,6 +176,11 @@ def _start(o: dict[str, Any]) -> RayBatch:
     if model is not None:
         model_info(model)
     settings = resolve_settings(o["api_key"], base_url=o["base_url"])
+    import ray  # only now: bad arguments are refused even where the ray extra is missing
+
+    from ._ray_job import BatchJob
+    from ._ray_sender import Sender
+
     top = ceiling(frozenset({model}) if model else frozenset(), o["concurrency"])
     done, prior = _skipped(o["skip"], model, currency)
     job_options = {"total": _count(o["dataset"]), "currency": currency, "max_cost": budget, "prior": prior}

@@ -95,6 +95,12 @@ def _batch(*lines: str, **options: Any) -> Any:
     return ds.run_batch(folder / "requests.jsonl", folder / "out.jsonl", api_key=KEY, base_url=OFFLINE, **options)
 
 
+def _ray_batch(**options: Any) -> Any:
+    from deepseek_openai import ray as on_ray
+
+    return on_ray.run_batch(None, api_key=KEY, base_url=OFFLINE, **options)  # type: ignore[arg-type]
+
+
 BATCH_LINE = (
     '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "%s", "messages": [%s]}}'
 )
@@ -454,6 +460,24 @@ CASES: list[Case] = [
         "an OpenAI model name without `model=` / `--model`",
         "BatchInputError",
         lambda: _batch(BATCH_LINE % ("gpt-4o-mini", '{"role": "user", "content": "hi"}')),
+    ),
+    Case(
+        "batch",
+        "`deepseek_openai.ray.run_batch(dataset, concurrency=0)` (checked before Ray is imported)",
+        "InvalidRequestError",
+        lambda: _ray_batch(concurrency=0),
+    ),
+    Case(
+        "batch",
+        "`deepseek_openai.ray.run_batch(dataset, concurrency=8, max_cost='-5')`",
+        "InvalidRequestError",
+        lambda: _ray_batch(concurrency=8, max_cost="-5"),
+    ),
+    Case(
+        "batch",
+        "`deepseek_openai.ray.run_batch(dataset, concurrency=8, currency='EUR')`",
+        "InvalidRequestError",
+        lambda: _ray_batch(concurrency=8, currency="EUR"),
     ),
     Case(
         "client",
