@@ -180,9 +180,9 @@ class BatchJob:
             return 0
         free = self.limit.allowed - sum(self.leased.values())
         for x in sorted(self.parked - {w}):  # parked leases go to workers that need slots
-            take = min(self.leased[x], want - free)
-            if take <= 0:
+            if free >= want:
                 break
+            take = min(self.leased[x], want - free)
             self.leased[x] -= take
             free += take
         if free <= 0:

@@ -281,7 +281,8 @@ def run_batch(
     Returns:
         A lazy ``ray.data.Dataset`` of ``{"custom_id", "response", "error"}``; ``response`` is OpenAI's Batch
         ``{"status_code", "request_id", "body"}`` as a JSON string (``None`` without a reply), ``error`` a JSON
-        string ``{"code", "message"}`` or ``None``. It holds the job actor, which ends when the dataset is
+        string ``{"code", "message"}`` or ``None`` (``invalid_row`` for a body that is not a JSON object: never
+        sent; ``max_cost``; ``retries_exhausted``). It holds the job actor, which ends when the dataset is
         garbage collected; each consumption sends the rows again (write it out or ``materialize()`` it once).
 
     Raises:

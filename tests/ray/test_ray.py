@@ -101,11 +101,14 @@ def test_resume_skips_answered_ids_from_a_list_or_an_output_file(local_ray: Any,
     ]
     previous.write_text("".join(json.dumps(x) + "\n" for x in lines) + '{"custom_id": "r3", "resp')  # torn
     with FakeDeepSeek() as ds:
-        with start_batch(local_ray.data.from_items(rows(6)), concurrency=4, skip=["r3", "r5"], **key(ds)) as batch:
+        data = local_ray.data.from_items([*rows(6), {"custom_id": "bad", "body": "{oops"}])
+        with start_batch(data, concurrency=4, skip=["r3", "r5"], **key(ds)) as batch:
             got = batch.dataset.take_all()
             assert sent(ds) == ["q0", "q1", "q2", "q4"]
-            assert sorted(r["custom_id"] for r in got) == ["r0", "r1", "r2", "r4"]
-            assert batch.summary().skipped == 2
+            assert sorted(r["custom_id"] for r in got) == ["bad", "r0", "r1", "r2", "r4"]
+            (bad,) = [json.loads(r["error"]) for r in got if r["custom_id"] == "bad"]
+            assert bad["code"] == "invalid_row" and bad["message"].startswith("body: Expecting property name")
+            assert (batch.summary().skipped, batch.summary().failed) == (2, 1)
         ds.reset()
         got = run_batch(local_ray.data.from_items(rows(6)), concurrency=4, skip=previous, **key(ds)).take_all()
         assert sent(ds) == ["q1", "q3", "q4", "q5"] and len(got) == 4  # r1 was not sent before: it is sent now
