@@ -2,11 +2,13 @@
 
 Not part of the test suite. Run:  python benchmarks/compat_hook.py [--quick]
 Same method as run_all.py (alternating rounds, median of per-round ratios ours / raw); loopback traffic only.
+The double runs in a process of its own, so its CPU time does not compete with the client's for one GIL.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -14,7 +16,8 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,6 @@ import openai
 
 from deepseek_openai import create_client
 from deepseek_openai._memory import ReasoningMemory
-from deepseek_openai.testing import FakeDeepSeek
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_all import Row, calls_per, compiled, print_table, rounds, timed
@@ -51,7 +53,7 @@ def histories(turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     return rebuilt, full, pairs
 
 
-def bench_tool_loop(ds: FakeDeepSeek, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
+def bench_tool_loop(ds: Any, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
     ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0)
     raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
     rebuilt, full, pairs = histories(turns)
@@ -87,7 +89,6 @@ def bench_tool_loop(ds: FakeDeepSeek, calls: int, stream_calls: int, n: int, tur
     rows.append(("  Python function calls per request, filled from memory (cProfile)", -e, -f, e / f, "info"))
     e, f = calls_per(lambda: send(ours, rebuilt, True), 30), calls_per(lambda: send(raw, full, True), 30)
     rows.append(("  the same, streaming", -e, -f, e / f, "info"))
-    ds.reset()
     return rows
 
 
@@ -109,8 +110,13 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
 
     fill, passing = body(rebuilt), body(full)
     assert rewrite_request(url, passing, options, memory) is passing  # byte-identical: the same object back
-    chunk = {"choices": [{"index": 0, "delta": {"reasoning_content": "word "}, "finish_reason": None}]}
-    sse = b"".join(b"data: " + json.dumps(chunk).encode() + b"\n\n" for _ in range(100))
+    choice = {"index": 0, "delta": {"content": None, "reasoning_content": "word "}, "logprobs": None}
+    chunk = {"id": "0" * 32, "object": "chat.completion.chunk", "choices": [{**choice, "finish_reason": None}]}
+
+    def sse(separators: tuple[str, str]) -> bytes:
+        return b"".join(b"data: " + json.dumps(chunk, separators=separators).encode() + b"\n\n" for _ in range(100))
+
+    compact, spaced = sse((",", ":")), sse((", ", ": "))
 
     def per_call(fn: Callable[[], object]) -> float:
         fn()
@@ -136,8 +142,15 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
             "info",
         ),
         (
-            "hook alone, µs per 100-chunk streamed reply read by the tap",
-            per_call(lambda: StreamTap(memory).feed(sse)),
+            "hook alone, µs per 100-chunk streamed reply read by the tap (compact JSON, as DeepSeek sends)",
+            per_call(lambda: StreamTap(memory).feed(compact)),
+            nan,
+            nan,
+            "info",
+        ),
+        (
+            "  the same with spaced JSON (every chunk parsed in full)",
+            per_call(lambda: StreamTap(memory).feed(spaced)),
             nan,
             nan,
             "info",
@@ -165,6 +178,25 @@ def bench_memory(turns: int) -> list[Row]:
         ("  of which keys (call ids / content hashes), MB", keys / 1e6, nan, nan, "info"),
         ("  index overhead per turn, bytes", -(held - text - keys) / turns, nan, nan, "info"),
     ]
+
+
+_SERVE = (
+    "import sys; from deepseek_openai.testing import FakeDeepSeek\n"
+    "with FakeDeepSeek() as ds:\n"
+    "    print(ds.base_url, ds.api_key, flush=True); sys.stdin.read()\n"
+)
+
+
+@contextlib.contextmanager
+def double_process() -> Iterator[Any]:
+    """A FakeDeepSeek in its own process: its work then neither shares our GIL nor counts as ours."""
+    server = subprocess.Popen([sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        base_url, api_key = server.stdout.readline().split()
+        yield types.SimpleNamespace(base_url=base_url, api_key=api_key)
+    finally:
+        server.communicate("")
 
 
 def fresh(code: str) -> Callable[[], float]:
@@ -203,7 +235,7 @@ def main() -> None:
     n = 5 if args.quick else 10
     calls, stream_calls = (100, 40) if args.quick else (600, 200)
     rows = bench_import(2 * n)  # fresh processes vary by several per cent: twice the rounds
-    with FakeDeepSeek() as ds:
+    with double_process() as ds:
         rows += bench_tool_loop(ds, calls, stream_calls, n, turns=12)
     rows += bench_hook_alone(turns=12)
     rows += bench_memory(100_000)
