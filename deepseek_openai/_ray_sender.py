@@ -7,7 +7,7 @@ import json
 import random
 import threading
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from ._batch_io import id_hash
@@ -42,13 +42,13 @@ def _body(raw: Any) -> dict[str, Any]:
 class Sender:
     """A Ray Data worker: sends blocks of rows on its own event loop (a thread) under one :class:`Lease`."""
 
-    def __init__(self, job: Any, secret: Any, base_url: str | None, skip: list[Any], options: dict[str, Any]) -> None:
-        import ray
-
+    def __init__(
+        self, job: Any, secret: Any, base_url: str | None, skip: Callable[[], Any] | None, options: dict[str, Any]
+    ) -> None:
         from ._client import create_async_client
 
         self.o = options
-        self.skip = ray.get(skip[0]) if skip else None
+        self.skip = None if skip is None else skip()
         self.rng = random.Random(options.get("seed"))
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, name="deepseek-openai-batch", daemon=True).start()

@@ -9,6 +9,7 @@ the :class:`RayBatch` of :func:`start_batch`) and logs progress lines, which Ray
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -208,7 +209,7 @@ def _start(o: dict[str, Any]) -> RayBatch:
             "job": job,  # the dataset holds the actor: it lives as long as the dataset (or the RayBatch)
             "secret": Secret(settings.api_key),
             "base_url": settings.base_url,
-            "skip": [] if done is None else [ray.put(done)],
+            "skip": None if done is None else functools.partial(_fetch, ray.put(done)),
             "options": options,
         },
         batch_size=o["rows_per_call"] or max(128, -(-4 * top // o["workers"])),
@@ -217,6 +218,13 @@ def _start(o: dict[str, Any]) -> RayBatch:
         num_cpus=o["num_cpus"],
     )
     return RayBatch(result, job)
+
+
+def _fetch(ref: Any) -> Any:
+    # Workers read the skip set through here: only this module imports ray.
+    import ray
+
+    return ray.get(ref)
 
 
 def run_batch(
