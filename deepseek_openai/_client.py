@@ -12,6 +12,9 @@ from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, Dee
 from ._options import MissingReasoning
 from ._settings import EnvFile, resolve_settings
 
+ReasoningStoreLike = Any
+"""``"memory"``, a store URL (``"sqlite:///…"``, ``"redis://…"``), a ``ReasoningStore`` object, or ``None``."""
+
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
@@ -87,6 +90,7 @@ def create_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> openai.OpenAI:
     """Return an ``openai.OpenAI`` client set up for DeepSeek.
@@ -122,9 +126,15 @@ def create_client(
             that fills ``reasoning_content`` back into tool loops); ``False`` sends every request exactly as written.
             A request that needs none of this goes out byte-identical either way.
         missing_reasoning: what to do when a tools request with thinking on sends back an assistant turn whose
-            reasoning this client never received: ``"error"`` (default) raises :class:`InvalidRequestError`
-            naming the message before sending; ``"disable_thinking"`` sends that request with thinking off
-            (DeepSeek's passback rule holds in thinking mode only) and warns once.
+            reasoning is unknown (not received with that conversation by this account, in this process or its
+            ``reasoning_store``): ``"error"`` (default) raises :class:`InvalidRequestError` naming the message
+            before sending; ``"disable_thinking"`` sends that request with thinking off (DeepSeek's passback
+            rule holds in thinking mode only) and warns.
+        reasoning_store: where the reasoning memory keeps what it learns beyond this process: ``"memory"``
+            (the process alone; the default), ``"sqlite:///path"`` (the processes of one machine, across
+            restarts), ``"redis://host:port/db"`` (several machines; the ``[redis]`` extra), or an object
+            implementing :class:`ReasoningStore`. ``None`` reads ``DEEPSEEK_REASONING_STORE``. Every client of
+            a process shares one in-process memory in front of it, scoped to the account (key and server).
         **kwargs: passed to ``openai.OpenAI`` as is (``timeout``, ``max_retries``, ``default_headers``,
             ``http_client``, ...). Defaults: ``timeout`` 1800 s read / 10 s connect, ``max_retries`` 2.
 
@@ -140,7 +150,10 @@ def create_client(
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
         options["http_client"] = DeepSeekHttpClient(
-            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
+            legacy_models=legacy_models,
+            compat=compat,
+            missing_reasoning=missing_reasoning,
+            reasoning_store=reasoning_store,
         )
     return guard_copies(openai.OpenAI(**options), origin)
 
@@ -154,6 +167,7 @@ def create_async_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> openai.AsyncOpenAI:
     """Return an ``openai.AsyncOpenAI`` client set up for DeepSeek; the async twin of :func:`create_client`.
@@ -164,7 +178,10 @@ def create_async_client(
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
         options["http_client"] = AsyncDeepSeekHttpClient(
-            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
+            legacy_models=legacy_models,
+            compat=compat,
+            missing_reasoning=missing_reasoning,
+            reasoning_store=reasoning_store,
         )
     return guard_copies(openai.AsyncOpenAI(**options), origin)
 
@@ -174,6 +191,7 @@ def create_http_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> DeepSeekHttpClient:
     """Return the sync HTTP client :func:`create_client` uses, for custom httpx options or for a framework.
@@ -185,6 +203,7 @@ def create_http_client(
         legacy_models: as in :func:`create_client`.
         compat: as in :func:`create_client`.
         missing_reasoning: as in :func:`create_client`.
+        reasoning_store: as in :func:`create_client`.
         **kwargs: httpx client options, passed on as is.
 
     Returns:
@@ -194,7 +213,13 @@ def create_http_client(
         InvalidRequestError: a bad ``legacy_models`` or ``missing_reasoning`` mode.
     """
     _check_modes(legacy_models, missing_reasoning)
-    return DeepSeekHttpClient(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning, **kwargs)
+    return DeepSeekHttpClient(
+        legacy_models=legacy_models,
+        compat=compat,
+        missing_reasoning=missing_reasoning,
+        reasoning_store=reasoning_store,
+        **kwargs,
+    )
 
 
 def create_async_http_client(
@@ -202,10 +227,15 @@ def create_async_http_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> AsyncDeepSeekHttpClient:
     """Return the async HTTP client :func:`create_async_client` uses; the async twin of :func:`create_http_client`."""
     _check_modes(legacy_models, missing_reasoning)
     return AsyncDeepSeekHttpClient(
-        legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning, **kwargs
+        legacy_models=legacy_models,
+        compat=compat,
+        missing_reasoning=missing_reasoning,
+        reasoning_store=reasoning_store,
+        **kwargs,
     )

@@ -20,6 +20,7 @@ import deepseek_openai as ds
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 KEY = "sk-catalogue-0000000000000000"
 OFFLINE = "http://127.0.0.1:9"  # nothing listens there: every case must fail before the network
+OFFLINE_ORIGIN = "http://127.0.0.1:9"  # the account half of the reasoning memory's keys
 USER = {"role": "user", "content": "hi"}
 USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
@@ -48,8 +49,10 @@ TOOL_REPLY = {"role": "tool", "tool_call_id": "call_0", "content": "sunny"}
 
 def bare_turn_client() -> Any:
     # As if call_0 came back from a request this client sent with thinking off (no reasoning).
+    from deepseek_openai._memory import account_of, call_key
+
     http = ds.create_http_client()
-    http.memory.remember("", ["call_0"], None)
+    http.memory.put([(call_key(account_of(f"Bearer {KEY}", OFFLINE_ORIGIN), "call_0"), "")])
     return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
 
 
