@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         InvalidRequestError,
         LegacyModelError,
         MissingAPIKeyError,
+        ReasoningStoreError,
         UnknownModelError,
         redact,
     )
@@ -120,6 +121,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "InvalidRequestError",
         "LegacyModelError",
         "MissingAPIKeyError",
+        "ReasoningStoreError",
         "UnknownModelError",
         "redact",
     ),
@@ -254,6 +256,7 @@ __all__ = [
     "PriceList",
     "Prices",
     "Rates",
+    "ReasoningStoreError",
     "ResponseFailedError",
     "Rewrite",
     "Rule",

@@ -81,6 +81,14 @@ def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
         )
 
 
+def _check_store(reasoning_store: object, kwargs: dict[str, Any]) -> None:
+    if reasoning_store is not None and kwargs.get("http_client") is not None:
+        raise InvalidRequestError(
+            "reasoning_store= and http_client= were both given; the store belongs to the HTTP client.",
+            fix="pass reasoning_store= to create_http_client(...) / create_async_http_client(...) instead.",
+        )
+
+
 def create_client(
     api_key: str | None = None,
     *,
@@ -147,6 +155,7 @@ def create_client(
             copy: ``api_key`` given as a callable while ``OPENAI_CUSTOM_HEADERS`` has an Authorization line.
     """
     _check_modes(legacy_models, missing_reasoning)
+    _check_store(reasoning_store, kwargs)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
         options["http_client"] = DeepSeekHttpClient(
@@ -175,6 +184,7 @@ def create_async_client(
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
     _check_modes(legacy_models, missing_reasoning)
+    _check_store(reasoning_store, kwargs)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
         options["http_client"] = AsyncDeepSeekHttpClient(

@@ -193,12 +193,16 @@ class _Hooked:
     def _remembers(self, method: str, url: Any) -> bool:
         return self.hook_options.compat and method.upper() == "POST" and _endpoint(url) == "chat"
 
-    def _prepared(self, method: str, url: Any, kwargs: dict[str, Any], store: Any, deferred: bool) -> Any:
-        """Rewrite, build and mark one request (the shared part of both clients' ``build_request``)."""
+    def _prepared(self, method: str, url: Any, kwargs: dict[str, Any], deferred: bool, looked_up: Any = None) -> Any:
+        """Rewrite, build and mark one request (the shared part of both clients' ``build_request``).
+
+        ``looked_up``: what an async client's ``send`` already read from the store, read instead of the store.
+        """
         scope = None
         if self._remembers(method, url):
-            scope = scope_of(kwargs.get("headers"), url, process_memory(), store)
-        kwargs, transcript = rewrite_request(url, kwargs, self.hook_options, scope, deferred)
+            scope = scope_of(kwargs.get("headers"), url, process_memory(), self.reasoning_store)
+        reading = scope._replace(store=looked_up) if scope is not None and looked_up is not None else scope
+        kwargs, transcript = rewrite_request(url, kwargs, self.hook_options, reading, deferred)
         request = super().build_request(method, url, **kwargs)  # type: ignore[misc]
         # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: drop what it took from there.
         for name in openai_env_headers(request.headers):
@@ -222,7 +226,7 @@ class DeepSeekHttpClient(_Hooked, openai.DefaultHttpxClient):
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
-        return self._prepared(method, url, kwargs, self.reasoning_store, deferred=False)
+        return self._prepared(method, url, kwargs, deferred=False)
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         """Send, then remember the reply's reasoning (a stream is read as it passes to the caller)."""
@@ -252,7 +256,7 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
         """Build the request after applying :func:`rewrite_request`."""
         try:
-            return self._prepared(method, url, kwargs, self.reasoning_store, deferred=True)
+            return self._prepared(method, url, kwargs, deferred=True)
         except StoreLookup as lookup:
             request = super().build_request(method, url, **kwargs)
             request.extensions[_LOOKUP] = (lookup.keys, method, url, kwargs)
@@ -279,8 +283,8 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
         try:
             found = await store.aget(keys)
         except Exception as err:  # noqa: BLE001 - reported as the store's failure by the rewrite below
-            return self._prepared(method, url, kwargs, LookedUp({}, err), deferred=False)
-        return self._prepared(method, url, kwargs, LookedUp(found, None), deferred=False)
+            return self._prepared(method, url, kwargs, False, LookedUp({}, err))
+        return self._prepared(method, url, kwargs, False, LookedUp(found, None))
 
     def __del__(self) -> None:
         # Mirrors the SDK's own wrapper: schedule aclose() on the running loop, if there is one.

@@ -194,6 +194,8 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
         if options.get("http_client") is None:
             # Plain http on loopback: skipping the CA bundle makes a client ~40 ms cheaper to build.
             hook = {k: options[k] for k in ("legacy_models", "compat", "missing_reasoning") if k in options}
+            if "reasoning_store" in options:
+                hook["reasoning_store"] = options.pop("reasoning_store")  # the HTTP client carries the store
             options["http_client"] = make_http(verify=False, **hook)
         return options
 
