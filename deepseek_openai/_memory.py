@@ -73,6 +73,9 @@ def call_key(account: bytes, call_id: str) -> bytes:
     return hashlib.blake2b(seed, digest_size=_DIGEST, person=b"ds-call").digest()
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def _text(content: Any) -> str:
     # A string, or a list of parts (text parts joined, as frameworks split them); other parts count by their JSON.
     if isinstance(content, str):
@@ -84,7 +87,7 @@ def _text(content: Any) -> str:
         if isinstance(part, Mapping) and part.get("type") == "text":
             pieces.append(str(part.get("text", "")))
         else:
-            pieces.append("\x00" + json.dumps(part, sort_keys=True, ensure_ascii=False, default=str))
+            pieces.append("\x00" + _ENCODE(part))
     return "".join(pieces)
 
 
@@ -114,10 +117,12 @@ def canonical(message: Mapping[str, Any]) -> bytes:
     role = message.get("role")
     if role == "developer":
         role = "system"  # the request hook sends developer as system: both are the same turn
-    shape = [role, _text(message.get("content")), _calls(message.get("tool_calls"))]
-    return json.dumps(shape, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode(
-        "utf-8", "surrogatepass"
-    )
+    text = _text(message.get("content"))
+    shape = f"{role}\x00{len(text)}\x00{text}"  # length-prefixed: no text can pass for another's boundary
+    calls = message.get("tool_calls")
+    if calls:
+        shape += "\x00" + _ENCODE(_calls(calls))
+    return shape.encode("utf-8", "surrogatepass")
 
 
 class Transcript:
@@ -135,8 +140,9 @@ class Transcript:
 
     def add(self, message: Mapping[str, Any]) -> None:
         """Append one message."""
-        self._hash.update(canonical(message))
-        self._hash.update(b"\n")  # json.dumps escapes newlines: this separator is unambiguous
+        shape = canonical(message)
+        self._hash.update(b"%d\n" % len(shape))  # length-prefixed, so messages cannot run into each other
+        self._hash.update(shape)
 
     def key(self) -> bytes:
         """Return the key of the conversation so far (the last message added is the turn it names)."""

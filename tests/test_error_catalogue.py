@@ -56,6 +56,15 @@ def bare_turn_client() -> Any:
     return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
 
 
+class DownStore:
+    """A reasoning store whose server is down."""
+
+    def get(self, keys: Any) -> dict[str, str]:
+        raise ConnectionError("Connection refused")
+
+    put = aget = aput = get  # type: ignore[assignment]
+
+
 class Case(NamedTuple):
     area: str
     input: str
@@ -379,6 +388,26 @@ CASES: list[Case] = [
         lambda: ds.create_client(
             KEY, base_url=OFFLINE, env_file=False, max_retries=0, missing_reasoning="disable_thinking"
         ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "hook",
+        "the same, with a `reasoning_store` that is down",
+        "ReasoningStoreError",
+        lambda: ds.create_client(
+            KEY, base_url=OFFLINE, env_file=False, max_retries=0, reasoning_store=DownStore()
+        ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "client",
+        "`reasoning_store=` beside `http_client=`",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store="memory", http_client=ds.create_http_client()),
+    ),
+    Case(
+        "client",
+        "`reasoning_store=` (or `DEEPSEEK_REASONING_STORE`) that is not a store",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store=object()),
     ),
     Case(
         "hook",

@@ -108,7 +108,9 @@ def test_a_store_that_is_down_is_a_clear_error_before_the_network(fake_deepseek:
     sent = len(fake_deepseek.requests)
     with pytest.raises(ReasoningStoreError, match="store is down") as info:
         fake_deepseek.client(reasoning_store=store).chat.completions.create(
-            model=MODEL, messages=messages, tools=[TOOL]  # type: ignore[arg-type,list-item]
+            model=MODEL,
+            messages=messages,
+            tools=[TOOL],  # type: ignore[arg-type,list-item]
         )
     assert "DEEPSEEK_REASONING_STORE" in info.value.fix and len(fake_deepseek.requests) == sent
 
@@ -146,7 +148,9 @@ async def test_an_async_client_reads_and_writes_the_store_without_blocking(fake_
         fake_deepseek.add_reply("Done.", reasoning="All done.")
         await client.chat.completions.create(model=MODEL, messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
         assert sent_reasoning(fake_deepseek) == ["Call f."]
-        stream = await client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x"}], stream=True)
+        stream = await client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "x"}], stream=True
+        )
         async for _ in stream:
             pass
     assert store.calls[1:] == ["aget", "aput", "aput"]
@@ -170,7 +174,11 @@ async def test_an_async_client_refuses_an_unknown_turn_before_the_network(fake_d
 async def test_an_async_client_reports_a_store_that_is_down(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
     store.down = True
-    unknown = [{"role": "user", "content": "go"}, {"role": "assistant", "content": "?"}, {"role": "user", "content": "x"}]
+    unknown = [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": "?"},
+        {"role": "user", "content": "x"},
+    ]
     expected: type[Exception] = ReasoningStoreError if _sdk_passes_errors() else openai.BadRequestError
     async with fake_deepseek.async_client(reasoning_store=store) as client:
         with pytest.raises(expected, match="store is down"):

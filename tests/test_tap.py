@@ -85,7 +85,9 @@ def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[
 
 
 def completion(*messages: dict[str, Any]) -> bytes:
-    choices = [{"index": i, "message": {"role": "assistant", **m}, "finish_reason": "stop"} for i, m in enumerate(messages)]
+    choices = [
+        {"index": i, "message": {"role": "assistant", **m}, "finish_reason": "stop"} for i, m in enumerate(messages)
+    ]
     return json.dumps({"id": "c", "object": "chat.completion", "created": 1, "model": "deepseek-flash",
                        "choices": choices}).encode()  # fmt: skip
 
@@ -141,7 +143,10 @@ async def test_an_async_reply_read_through_with_streaming_response_is_remembered
     canned.reply(STREAM_WITH_CALL, "text/event-stream", "gzip")
     async with create_async_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0) as client:
         async with client.chat.completions.with_streaming_response.create(
-            model="deepseek-flash", messages=[ASK], tools=[TOOL], stream=True  # type: ignore[list-item]
+            model="deepseek-flash",
+            messages=[ASK],
+            tools=[TOOL],
+            stream=True,  # type: ignore[list-item]
         ) as raw:
             async for _ in raw.iter_lines():
                 pass
