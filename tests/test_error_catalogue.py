@@ -95,6 +95,20 @@ def _framework_client_with_openai_authorization() -> None:
         client.chat.completions.create(model="deepseek-flash", messages=[USER])  # type: ignore[list-item]
 
 
+def _dotenv(text: str) -> Any:
+    # Resolve settings from a relative env_file in a fresh folder, so the path in the message is the same each run.
+    import tempfile
+
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            Path("deepseek.env").write_text(text)
+            return ds.resolve_settings(env_file="deepseek.env")
+        finally:
+            os.chdir(here)
+
+
 def _prefix_not_last() -> None:
     ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
 
@@ -528,6 +542,18 @@ CASES: list[Case] = [
         "a framework's own client on `create_http_client()` whose `Authorization` came from `OPENAI_*`",
         "InvalidRequestError",
         _framework_client_with_openai_authorization,
+    ),
+    Case(
+        "key",
+        "a `.env` line python-dotenv cannot read (`DEEPSEEK_API_KEY: sk-...`, an unclosed quote), no key elsewhere",
+        "MissingAPIKeyError",
+        lambda: _dotenv("# DeepSeek\nDEEPSEEK_API_KEY: sk-catalogue-0000000000000000\n"),
+    ),
+    Case(
+        "key",
+        "a `.env` line python-dotenv cannot read, the key found",
+        "UserWarning",
+        lambda: _dotenv(f"DEEPSEEK_API_KEY={KEY}\nDEEPSEEK_BASE_URL='http://proxy.test\n"),
     ),
 ]
 
