@@ -139,9 +139,9 @@ def create_client(
     _check_modes(legacy_models, missing_reasoning)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = DeepSeekHttpClient(
-            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
-        )
+        http = DeepSeekHttpClient(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
     return guard_copies(openai.OpenAI(**options), origin)
 
 
@@ -163,9 +163,9 @@ def create_async_client(
     _check_modes(legacy_models, missing_reasoning)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = AsyncDeepSeekHttpClient(
-            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
-        )
+        http = AsyncDeepSeekHttpClient(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
     return guard_copies(openai.AsyncOpenAI(**options), origin)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import openai
 
 from ._memory import ReasoningMemory
-from ._openai_env import foreign_key_error, openai_env_headers
+from ._openai_env import check_destination, foreign_key_error, openai_env_headers
 from ._options import LegacyMode as LegacyMode
 from ._options import MissingReasoning, Options
 from ._sse import tap_response
@@ -134,6 +134,9 @@ class _Hooked:
 
     hook_options: Options
     memory: ReasoningMemory
+    own_client: bool = False
+    """Set by ``create_client()`` on the HTTP client it builds: only its SDK clients (which read no ``OPENAI_*``)
+    send through it, so the checks on ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` are skipped."""
 
     def __init__(
         self,
@@ -159,7 +162,9 @@ class _Hooked:
         return self.hook_options.compat and request.method == "POST" and request.url.path.endswith("/chat/completions")
 
     def _build(self, request: Any, kwargs: Mapping[str, Any]) -> Any:
-        # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: drop what it took from there.
+        # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: refuse a key or host taken from
+        # there, and drop the headers it took.
+        check_destination(request.url, request.headers, own_client=self.own_client)
         for name in openai_env_headers(request.headers):
             if name == "authorization":
                 raise foreign_key_error()  # our key was displaced and cannot be recovered here
