@@ -21,7 +21,6 @@ from ._openai_env import check_destination, foreign_key_error, openai_env_header
 from ._options import LegacyMode as LegacyMode
 from ._options import MissingReasoning, Options
 from ._sse import tap_response
-from ._warnings import _WARNED as _WARNED
 from ._warnings import warn_once as warn_once
 
 __all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewrite_request", "warn_once"]

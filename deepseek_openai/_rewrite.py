@@ -20,7 +20,7 @@ _SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
 
 def _warn(rewrite_id: str, message: str, fix: str) -> None:
     docs = REWRITES[rewrite_id].docs
-    warn_once(rewrite_id, f"{message} ({docs}) Fix: {fix}", CompatWarning)
+    warn_once(f"{message} ({docs}) Fix: {fix}", CompatWarning)
 
 
 def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
@@ -58,7 +58,6 @@ def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
             body["reasoning"] = {**(reasoning if isinstance(reasoning, Mapping) else {}), "effort": "none"}
         sent = f" with thinking {'off' if (body.get('reasoning') or {}).get('effort') == 'none' else 'on'}"
     warn_once(
-        f"legacy:{model}",
         f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
         f"{info.served_by!r}{sent}. To silence this, {fix}.",
         LegacyModelWarning,
@@ -215,7 +214,6 @@ def rewrite_body(body: dict[str, Any], endpoint: str, options: Options, memory: 
     if sent and thinks(body):
         # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
         warn_once(
-            "sampling",
             f"{', '.join(sent)} has no effect while thinking is on (DeepSeek ignores it). "
             f"Fix: {RULES['ignored_sampling'].fix}",
             CompatWarning,
