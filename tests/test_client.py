@@ -203,7 +203,9 @@ def test_fim_legacy_name_gets_no_thinking_field(recorder: Recorder) -> None:
 
 def test_sampling_warning_while_thinking_only(recorder: Recorder) -> None:
     client = create_client(KEY, base_url=recorder.base_url)
-    with pytest.warns(UserWarning, match="temperature, presence_penalty has no effect"):
+    with pytest.warns(
+        UserWarning, match="no effect while thinking is on: DeepSeek ignores temperature, presence_penalty"
+    ):
         client.chat.completions.create(model="deepseek-flash", messages=MSG, temperature=0.2, presence_penalty=0.5)  # type: ignore[arg-type]
     assert recorder.last.json["temperature"] == 0.2  # never changed
     with warnings.catch_warnings():
