@@ -58,7 +58,6 @@ def _prepare(
     client = kwargs.get("http_client")
     if client is not None and legacy_models != "pass" and needs_hook(client):
         warn_once(
-            "http_client",
             "create_client(http_client=...) uses your HTTP client as it is, so legacy model names are not "
             "translated and thinking-mode warnings are off. Fix: build it with create_http_client(...) or "
             "create_async_http_client(...), or pass legacy_models='pass' to silence this.",
@@ -120,10 +119,10 @@ def create_client(
         env_file: ``None`` searches for ``.env``; a path reads that file; ``False`` reads none. The
             ``PYTHON_DOTENV_DISABLED`` variable turns ``.env`` reading off.
         legacy_models: what to do with the retired ids ``deepseek-chat`` / ``deepseek-reasoner``:
-            ``"translate"`` (default) sends ``deepseek-flash`` with thinking off / on and warns once
+            ``"translate"`` (default) sends ``deepseek-flash`` with thinking off / on and warns
             (``LegacyModelWarning``, a ``FutureWarning``); ``"error"`` raises :class:`LegacyModelError` before
             sending (on ``/responses`` too); ``"pass"`` sends them untouched. An explicit ``thinking`` or
-            ``reasoning_effort`` decides thinking; the name only fills the default. The same hook warns once when
+            ``reasoning_effort`` decides thinking; the name only fills the default. The same hook warns when
             ``temperature`` or a penalty is sent while thinking is on. A custom ``http_client`` switches the
             hook off (a warning says so, also for ``client.with_options(http_client=...)``) unless it comes from
             :func:`create_http_client`. Default clients share
@@ -158,12 +157,14 @@ def create_client(
     _check_store(reasoning_store, kwargs)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = DeepSeekHttpClient(
+        http = DeepSeekHttpClient(
             legacy_models=legacy_models,
             compat=compat,
             missing_reasoning=missing_reasoning,
             reasoning_store=reasoning_store,
         )
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
     return guard_copies(openai.OpenAI(**options), origin)
 
 
@@ -187,12 +188,14 @@ def create_async_client(
     _check_store(reasoning_store, kwargs)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = AsyncDeepSeekHttpClient(
+        http = AsyncDeepSeekHttpClient(
             legacy_models=legacy_models,
             compat=compat,
             missing_reasoning=missing_reasoning,
             reasoning_store=reasoning_store,
         )
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
     return guard_copies(openai.AsyncOpenAI(**options), origin)
 
 
@@ -207,7 +210,9 @@ def create_http_client(
     """Return the sync HTTP client :func:`create_client` uses, for custom httpx options or for a framework.
 
     Hand it to any code that builds its own ``openai.OpenAI`` (``http_client=create_http_client()``): the request
-    hook and the reasoning memory then work there too.
+    hook and the reasoning memory then work there too. Such a client reads ``OPENAI_*`` itself, so give it
+    ``api_key=`` and ``base_url=``: a request carrying ``OPENAI_API_KEY``, or going to OpenAI or to the host
+    ``OPENAI_BASE_URL`` names (unless that is DeepSeek's), raises :class:`InvalidRequestError` before sending.
 
     Args:
         legacy_models: as in :func:`create_client`.

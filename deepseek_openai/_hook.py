@@ -18,13 +18,12 @@ import openai
 from ._errors import DeepSeekError
 from ._httpx import http_module
 from ._memory import ReasoningMemory, Transcript, process_memory
-from ._openai_env import foreign_key_error, openai_env_headers
+from ._openai_env import check_destination, foreign_key_error, openai_env_headers
 from ._options import LegacyMode as LegacyMode
 from ._options import MissingReasoning, Options
 from ._passback import Scope, StoreLookup, scope_of
 from ._store_config import resolve_store, store_error
 from ._tap import Reply, atap_response, tap_response
-from ._warnings import _WARNED as _WARNED
 from ._warnings import warn_once as warn_once
 
 __all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewrite_request", "warn_once"]
@@ -166,6 +165,9 @@ class _Hooked:
 
     hook_options: Options
     reasoning_store: Any
+    own_client: bool = False
+    """Set by ``create_client()`` on the HTTP client it builds: only its SDK clients (which read no ``OPENAI_*``)
+    send through it, so the checks on ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` are skipped."""
 
     def __init__(
         self,
@@ -204,7 +206,9 @@ class _Hooked:
         reading = scope._replace(store=looked_up) if scope is not None and looked_up is not None else scope
         kwargs, transcript = rewrite_request(url, kwargs, self.hook_options, reading, deferred)
         request = super().build_request(method, url, **kwargs)  # type: ignore[misc]
-        # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: drop what it took from there.
+        # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: refuse a key or host taken from
+        # there, and drop the headers it took.
+        check_destination(request.url, request.headers, own_client=self.own_client)
         for name in openai_env_headers(request.headers):
             if name == "authorization":
                 raise foreign_key_error()  # our key was displaced and cannot be recovered here

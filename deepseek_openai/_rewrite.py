@@ -20,9 +20,19 @@ __all__ = ["legacy", "rewrite_body"]
 _SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
 
 
+_THINKING_OFF = 'extra_body={"thinking": {"type": "disabled"}}'
+
+
+def _silence(prefix: str) -> str:
+    # The filter line a warning names: its message starts with `prefix` (a regex matched there; no specials).
+    # Python-only alternatives follow "; or " (the CLI leaves them out: cli/_wording.py).
+    return f'; or warnings.filterwarnings("ignore", message="{prefix}", category=deepseek_openai.CompatWarning)'
+
+
 def _warn(rewrite_id: str, message: str, fix: str) -> None:
+    # Shown to framework users too, who cannot edit the call: `fix` says how to silence it; `message`, what was sent.
     docs = REWRITES[rewrite_id].docs
-    warn_once(rewrite_id, f"{message} ({docs}) Fix: {fix}", CompatWarning)
+    warn_once(f"{message} ({docs}) To silence this: {fix}", CompatWarning)
 
 
 def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
@@ -60,9 +70,9 @@ def legacy(body: dict[str, Any], endpoint: str, mode: LegacyMode) -> bool:
             body["reasoning"] = {**(reasoning if isinstance(reasoning, Mapping) else {}), "effort": "none"}
         sent = f" with thinking {'off' if (body.get('reasoning') or {}).get('effort') == 'none' else 'on'}"
     warn_once(
-        f"legacy:{model}",
         f"model {model!r} was retired by DeepSeek on 2026-07-24; deepseek_openai sent it as "
-        f"{info.served_by!r}{sent}. To silence this, {fix}.",
+        f"{info.served_by!r}{sent}. To silence this: {fix}; or, where the model name is not yours to change, "
+        'warnings.filterwarnings("ignore", category=deepseek_openai.LegacyModelWarning).',
         LegacyModelWarning,
     )
     return True
@@ -108,9 +118,10 @@ def _forced_choice(body: dict[str, Any], explicit: bool) -> bool:
     body["thinking"] = {"type": "disabled"}
     _warn(
         "forced_tool_choice",
-        "tool_choice forces a tool call, which DeepSeek cannot do while thinking; "
-        "deepseek_openai sent this request with thinking off.",
-        "to silence this, send **thinking(False) with forced tool_choice, or use tool_choice='auto'.",
+        "tool_choice forces a tool call, which DeepSeek cannot do while thinking, so deepseek_openai sent this "
+        'request with "thinking": {"type": "disabled"} added.',
+        f"send thinking off yourself with a forced tool_choice ({_THINKING_OFF})"
+        f"{_silence('tool_choice forces a tool call')}.",
     )
     return True
 
@@ -125,9 +136,11 @@ def _json_schema(body: dict[str, Any]) -> bool:
     body["messages"] = [instruction, *(body.get("messages") or [])]
     _warn(
         "json_schema",
-        "response_format json_schema is not supported by DeepSeek; deepseek_openai sent "
-        "json_object with the schema in a system message (the reply is not enforced server-side).",
-        "to silence this, use json_completion(client, messages, schema=Model), which validates and retries.",
+        "response_format json_schema is not supported by DeepSeek, so deepseek_openai sent response_format "
+        '{"type": "json_object"} and your schema in a new first system message; DeepSeek does not enforce the '
+        "schema, so validate the reply (the SDK's parse() and structured-output helpers do).",
+        "where you make the call, use json_completion(client, messages, schema=Model), which asks for json_object "
+        f"itself, validates and retries{_silence('response_format json_schema')}.",
     )
     return True
 
@@ -145,9 +158,11 @@ def _without_thinking(body: dict[str, Any], bare: list[int], explicit: bool) -> 
     return _send_without_thinking(
         body,
         "turn_without_reasoning",
-        f"{where} came back with thinking off (no reasoning to pass back), so deepseek_openai sent this request "
-        "with thinking off too.",
-        "to silence this, send such requests with **thinking(False), or avoid forcing tool_choice while thinking.",
+        f"thinking turned off for this tools request: {where} came back with thinking off (no reasoning to pass "
+        'back), so deepseek_openai sent it with "thinking": {"type": "disabled"} (and no reasoning_effort).',
+        'keep the tool loop in one mode (send it with extra_body={"thinking": {"type": "disabled"}}, or avoid a '
+        'forced tool_choice while thinking); or warnings.filterwarnings("ignore", message="thinking turned off for '
+        'this tools request", category=deepseek_openai.CompatWarning).',
     )
 
 
@@ -202,11 +217,14 @@ def _fill_reasoning(
         return _send_without_thinking(
             body,
             "reasoning_memory",
-            f"the reasoning of messages{unknown} is unknown to this account's reasoning memory"
-            f"{' (its store failed)' if store_failed else ''}; deepseek_openai sent this request with thinking off "
-            "(missing_reasoning='disable_thinking').",
+            f"thinking turned off for unknown reasoning: the reasoning of messages{unknown} is unknown to this "
+            f"account's reasoning memory{' (its store failed)' if store_failed else ''}, so deepseek_openai sent "
+            'this tools request with "thinking": {"type": "disabled"} (and no reasoning_effort), as '
+            "missing_reasoning='disable_thinking' asks.",
             "send each assistant turn with its reasoning_content (assistant_turn(reply) keeps it), or use a "
-            "reasoning_store shared by your processes.",
+            "reasoning_store shared by your processes; or "
+            'warnings.filterwarnings("ignore", message="thinking turned off for unknown reasoning", '
+            "category=deepseek_openai.CompatWarning).",
         )
     if unknown:
         where = ", ".join(f"messages[{i}]" for i in unknown)
@@ -251,9 +269,10 @@ def rewrite_body(
     if sent and thinks(body):
         # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
         warn_once(
-            "sampling",
-            f"{', '.join(sent)} has no effect while thinking is on (DeepSeek ignores it). "
-            f"Fix: {RULES['ignored_sampling'].fix}",
+            f"sampling settings have no effect while thinking is on: DeepSeek ignores {', '.join(sent)}, sent "
+            f"unchanged ({RULES['ignored_sampling'].docs}). To silence this: drop {' and '.join(sent)}, or turn "
+            f"thinking off ({_THINKING_OFF}); or pass compat=False to create_client() / create_http_client() (every "
+            f"request then goes as written){_silence('sampling settings')}.",
             CompatWarning,
         )
     return changed, transcript

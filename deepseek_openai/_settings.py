@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -9,13 +10,23 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Union
 from urllib.parse import urlsplit
 
 from ._errors import KEYS_PAGE, InvalidRequestError, MissingAPIKeyError
 from ._warnings import _stacklevel
 
-__all__ = ["BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "beta_url", "resolve_settings"]
+__all__ = [
+    "BETA_BASE_URL",
+    "DEFAULT_BASE_URL",
+    "EnvFile",
+    "Settings",
+    "beta_url",
+    "default_base_url",
+    "default_key",
+    "resolve_settings",
+]
 
 DEFAULT_BASE_URL = "https://api.deepseek.com"
 """DeepSeek's OpenAI-format base URL."""
@@ -252,3 +263,58 @@ def resolve_settings(
         )
     url = beta_url(url) if beta else url.rstrip("/")
     return Settings(api_key=key, base_url=url, key_source=key_source, base_url_source=url_source)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_dotenv(path: str, mtime_ns: int, size: int) -> Mapping[str, str | None]:
+    # Keyed by the file's identity as well as its path: an edited .env is read again, an unchanged one is not.
+    from dotenv import dotenv_values
+
+    return dotenv_values(path)
+
+
+def _current_dotenv() -> Mapping[str, str | None]:
+    # The file resolve_settings(env_file=None) reads: the first .env from the working directory up.
+    if _dotenv_disabled():
+        return {}
+    try:
+        folder = os.getcwd()
+    except OSError:  # the working directory was deleted
+        return {}
+    while True:
+        candidate = os.path.join(folder, ".env")
+        try:
+            stat = os.stat(candidate)
+        except OSError:
+            stat = None
+        if stat is not None and S_ISREG(stat.st_mode):
+            return _parsed_dotenv(candidate, stat.st_mtime_ns, stat.st_size)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return {}
+        folder = parent
+
+
+def default_key() -> str | None:
+    """Return the key ``create_client()`` would resolve now with no arguments, or ``None``; never raises.
+
+    What the request hook compares a foreign client's ``Authorization`` with (a framework's ``openai.OpenAI`` on
+    :func:`create_http_client`): ``DEEPSEEK_API_KEY`` from the environment, else from the ``.env`` found from the
+    working directory up, as :func:`resolve_settings` reads them. The environment is read on every call; a ``.env``
+    is parsed again only when its path, size or modification time changed (python-dotenv is imported only then).
+    """
+    key = _env(KEY_VAR)
+    return key if key is not None else _current_dotenv().get(KEY_VAR) or None
+
+
+def default_base_url() -> str:
+    """Return the base URL ``create_client()`` would resolve now with no arguments (no trailing ``/``).
+
+    ``DEEPSEEK_BASE_URL`` / ``DEEPSEEK_API_BASE`` from the environment, else from the ``.env`` (read as in
+    :func:`default_key`), else :data:`DEFAULT_BASE_URL`. Not checked: the hook only compares hosts with it.
+    """
+    url = next((v for n in BASE_VARS if (v := _env(n)) is not None), None)
+    if url is None:
+        dotenv = _current_dotenv()
+        url = next((v for n in BASE_VARS if (v := dotenv.get(n))), None)
+    return (url or DEFAULT_BASE_URL).rstrip("/")

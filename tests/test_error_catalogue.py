@@ -109,6 +109,17 @@ def _dotenv(text: str) -> Any:
             os.chdir(here)
 
 
+def _framework_client_without(missing: str, env: dict[str, str]) -> None:
+    # The same framework client built without api_key= or base_url=: the SDK reads OPENAI_API_KEY / OPENAI_BASE_URL.
+    given = {"api_key": KEY, "base_url": OFFLINE}
+    del given[missing]
+    with mock.patch.dict(os.environ, env):
+        for name in {"OPENAI_API_KEY", "OPENAI_BASE_URL"} - set(env):
+            os.environ.pop(name, None)
+        client = openai.OpenAI(**given, max_retries=0, http_client=ds.create_http_client())  # type: ignore[arg-type]
+        client.chat.completions.create(model="deepseek-flash", messages=[USER])  # type: ignore[list-item]
+
+
 def _prefix_not_last() -> None:
     ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
 
@@ -554,6 +565,24 @@ CASES: list[Case] = [
         "a `.env` line python-dotenv cannot read, the key found",
         "UserWarning",
         lambda: _dotenv(f"DEEPSEEK_API_KEY={KEY}\nDEEPSEEK_BASE_URL='http://proxy.test\n"),
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` built without `api_key=` (reads `OPENAI_API_KEY`)",
+        "InvalidRequestError",
+        lambda: _framework_client_without("api_key", {"OPENAI_API_KEY": "sk-openai-own-key"}),
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` built without `base_url=`, `OPENAI_BASE_URL` set",
+        "InvalidRequestError",
+        lambda: _framework_client_without("base_url", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}),
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` built without `base_url=` (goes to api.openai.com)",
+        "InvalidRequestError",
+        lambda: _framework_client_without("base_url", {}),
     ),
 ]
 

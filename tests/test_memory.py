@@ -128,7 +128,7 @@ def test_unknown_reasoning_raises_before_the_network_naming_the_index() -> None:
         )
         assert "reasoning_content" not in ds.requests[-1].json["messages"][1]
         fallback = ds.client(missing_reasoning="disable_thinking")
-        with pytest.warns(UserWarning, match=r"messages\[1\].*thinking off"):
+        with pytest.warns(UserWarning, match=r"thinking turned off.*messages\[1\]"):
             fallback.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type]
         assert ds.requests[-1].json["thinking"] == {"type": "disabled"}
 

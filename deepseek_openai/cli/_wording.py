@@ -97,9 +97,15 @@ def cli_message(text: str) -> str:
 
 
 def cli_warning(text: str) -> str:
-    """Return a library warning with its ``Fix:`` / ``To silence this,`` part worded for the command line."""
-    for marker in ("Fix: ", "To silence this, "):
+    """Return a library warning with its ``Fix:`` / ``To silence this`` part worded for the command line.
+
+    The alternatives only Python code can apply (``warnings.filterwarnings(...)``, ``compat=False``), which the
+    library's warnings give after ``"; or "``, are left out.
+    """
+    for marker in ("Fix: ", "To silence this: ", "To silence this, "):
         head, sep, tail = text.partition(marker)
         if sep:
-            return head + sep + cli_fix(tail)
+            kept = [part for part in tail.split("; or ") if "filterwarnings(" not in part and "compat=" not in part]
+            fix = "; or ".join(kept)
+            return head + sep + cli_fix(fix if fix.endswith(".") else f"{fix}.")
     return text
