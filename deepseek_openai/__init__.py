@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from ._responses import ResponseFailedError, acollect_response_stream, collect_response_stream, response_turn
     from ._rules import RULES, Rule
     from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
+    from ._stores import CONFLICT, ReasoningStore, ReasoningStoreError, open_store
     from ._stream import (
         StreamAccumulator,
         StreamInterruptedError,
@@ -162,6 +163,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._pricing": ("is_holiday",),
     "._rules": ("RULES", "Rule"),
     "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
+    "._stores": ("CONFLICT", "ReasoningStore", "ReasoningStoreError", "open_store"),
     "._stream": (
         "StreamAccumulator",
         "StreamInterruptedError",
@@ -209,6 +211,7 @@ __all__ = [
     "BETA_BASE_URL",
     "CN_HOLIDAYS",
     "CN_MAKEUP_WORKDAYS",
+    "CONFLICT",
     "DEEPSEEK_CHAT",
     "DEEPSEEK_FLASH",
     "DEEPSEEK_REASONER",
@@ -254,6 +257,8 @@ __all__ = [
     "PriceList",
     "Prices",
     "Rates",
+    "ReasoningStore",
+    "ReasoningStoreError",
     "ResponseFailedError",
     "Rewrite",
     "Rule",
@@ -304,6 +309,7 @@ __all__ = [
     "is_peak",
     "json_completion",
     "model_info",
+    "open_store",
     "prefix_message",
     "reasoning_of",
     "redact",
