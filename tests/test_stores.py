@@ -295,26 +295,30 @@ def run_store_process(url: str, code: str, cwd: Path) -> Any:
     return json.loads(out)
 
 
-def check_processes_share_the_store(url: str, cwd: Path) -> None:
-    """Process A saves and exits; process B (started after, as after a restart) reads it; then they disagree."""
-    run_store_process(url, "store.put({'k1': 'alpha', 'k2': 'same'}); print('null')", cwd)
-    got = run_store_process(url, "print(json.dumps(store.get(['k1', 'k2', 'k3'])))", cwd)
-    assert got == {"k1": "alpha", "k2": "same"}
-    run_store_process(url, "store.put({'k1': 'beta', 'k2': 'same'}); print('null')", cwd)
-    got = run_store_process(url, "print(json.dumps(store.get(['k1', 'k2'])))", cwd)
-    assert got == {"k1": CONFLICT, "k2": "same"}
+def check_processes_share_the_store(url: str, cwd: Path, ns: str = "") -> None:
+    """Process A saves and exits; process B (started after, as after a restart) reads it; then they disagree.
+
+    ``ns`` prefixes every key, so runs against a long-lived server do not meet each other's entries.
+    """
+    k1, k2, k3 = f"{ns}k1", f"{ns}k2", f"{ns}k3"
+    run_store_process(url, f"store.put({{{k1!r}: 'alpha', {k2!r}: 'same'}}); print('null')", cwd)
+    got = run_store_process(url, f"print(json.dumps(store.get([{k1!r}, {k2!r}, {k3!r}])))", cwd)
+    assert got == {k1: "alpha", k2: "same"}
+    run_store_process(url, f"store.put({{{k1!r}: 'beta', {k2!r}: 'same'}}); print('null')", cwd)
+    got = run_store_process(url, f"print(json.dumps(store.get([{k1!r}, {k2!r}])))", cwd)
+    assert got == {k1: CONFLICT, k2: "same"}
 
 
-def check_concurrent_writers(url: str, cwd: Path) -> None:
+def check_concurrent_writers(url: str, cwd: Path, ns: str = "") -> None:
     """Four processes write at once: shared keys agree, split keys disagree, own keys are each process's."""
-    code = """
+    code = f"""
 n = int(sys.argv[2])
 for i in range(0, 200, 10):
-    batch = {}
+    batch = {{}}
     for j in range(i, i + 10):
-        batch[f"shared{j}"] = f"same{j}"
-        batch[f"split{j}"] = f"from{n}"
-        batch[f"own{n}-{j}"] = f"mine{j}"
+        batch[f"{ns}shared{{j}}"] = f"same{{j}}"
+        batch[f"{ns}split{{j}}"] = f"from{{n}}"
+        batch[f"{ns}own{{n}}-{{j}}"] = f"mine{{j}}"
     store.put(batch)
 print('null')
 """
@@ -331,13 +335,13 @@ print('null')
     for process in processes:
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
-    keys = [f"shared{j}" for j in range(200)] + [f"split{j}" for j in range(200)]
-    keys += [f"own{n}-{j}" for n in range(4) for j in range(200)]
+    keys = [f"{ns}shared{j}" for j in range(200)] + [f"{ns}split{j}" for j in range(200)]
+    keys += [f"{ns}own{n}-{j}" for n in range(4) for j in range(200)]
     got = run_store_process(url, f"print(json.dumps(store.get({keys!r})))", cwd)
     assert got == {
-        **{f"shared{j}": f"same{j}" for j in range(200)},
-        **{f"split{j}": CONFLICT for j in range(200)},
-        **{f"own{n}-{j}": f"mine{j}" for n in range(4) for j in range(200)},
+        **{f"{ns}shared{j}": f"same{j}" for j in range(200)},
+        **{f"{ns}split{j}": CONFLICT for j in range(200)},
+        **{f"{ns}own{n}-{j}": f"mine{j}" for n in range(4) for j in range(200)},
     }
 
 
