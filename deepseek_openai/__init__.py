@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from ._responses import ResponseFailedError, acollect_response_stream, collect_response_stream, response_turn
     from ._rules import RULES, Rule
     from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
+    from ._stores import ReasoningStore, open_store
     from ._stream import (
         StreamAccumulator,
         StreamInterruptedError,
@@ -164,6 +165,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._pricing": ("is_holiday",),
     "._rules": ("RULES", "Rule"),
     "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
+    "._stores": ("ReasoningStore", "open_store"),
     "._stream": (
         "StreamAccumulator",
         "StreamInterruptedError",
@@ -256,6 +258,7 @@ __all__ = [
     "PriceList",
     "Prices",
     "Rates",
+    "ReasoningStore",
     "ReasoningStoreError",
     "ResponseFailedError",
     "Rewrite",
@@ -307,6 +310,7 @@ __all__ = [
     "is_peak",
     "json_completion",
     "model_info",
+    "open_store",
     "prefix_message",
     "reasoning_of",
     "redact",

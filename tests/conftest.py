@@ -24,8 +24,11 @@ from deepseek_openai.testing._fake import DEFAULT_API_KEY
 
 _PREFIXES = ("DEEPSEEK_", "OPENAI_", "PYTHON_DOTENV")
 
-# tests/ray needs the ray extra and runs in its own CI leg (.ci/run), not in the README's test command.
+# tests/ray needs the ray extra and runs in its own CI leg (.ci/run), not in the README's test command; so does
+# tests/redis (the redis extra and a redis-server, whose URL DEEPSEEK_OPENAI_REDIS_URL gives).
 collect_ignore = [] if os.environ.get("DEEPSEEK_OPENAI_RAY_TESTS") else ["ray"]
+if not os.environ.get("DEEPSEEK_OPENAI_REDIS_URL"):
+    collect_ignore.append("redis")
 
 
 # Anything shaped like a whole API key, plus every key the package resolved during the test (a registry, so keys

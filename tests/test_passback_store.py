@@ -77,11 +77,13 @@ def sent_reasoning(ds: FakeDeepSeek) -> list[str | None]:
 
 def test_a_restarted_process_fills_from_the_store(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
-    messages = first_round(fake_deepseek, fake_deepseek.client(reasoning_store=store))
+    with fake_deepseek.client(reasoning_store=store) as client:
+        messages = first_round(fake_deepseek, client)
     assert store.calls == ["put"] and len(store.data) == 2  # the conversation key and the tool-call id key
     assert all(len(key) == 32 and "go" not in key for key in store.data)  # hex digests, never message text
     process_memory().clear()  # a restart: the process memory is empty, the store is not
-    fake_deepseek.client(reasoning_store=store).chat.completions.create(model=MODEL, messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
+    with fake_deepseek.client(reasoning_store=store) as client:
+        client.chat.completions.create(model=MODEL, messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert sent_reasoning(fake_deepseek) == ["Call f."] and store.calls == ["put", "get", "put"]
 
 
@@ -102,7 +104,8 @@ def test_the_environment_variable_names_the_store(fake_deepseek: FakeDeepSeek, m
 
 def test_a_store_that_is_down_is_a_clear_error_before_the_network(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
-    messages = first_round(fake_deepseek, fake_deepseek.client(reasoning_store=store))
+    with fake_deepseek.client(reasoning_store=store) as first:
+        messages = first_round(fake_deepseek, first)
     process_memory().clear()
     store.down = True
     sent = len(fake_deepseek.requests)
@@ -117,7 +120,8 @@ def test_a_store_that_is_down_is_a_clear_error_before_the_network(fake_deepseek:
 
 def test_a_store_that_is_down_with_disable_thinking_sends_without_thinking(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
-    messages = first_round(fake_deepseek, fake_deepseek.client(reasoning_store=store))
+    with fake_deepseek.client(reasoning_store=store) as first:
+        messages = first_round(fake_deepseek, first)
     process_memory().clear()
     store.down = True
     client = fake_deepseek.client(reasoning_store=store, missing_reasoning="disable_thinking")
@@ -141,7 +145,8 @@ def test_a_store_that_cannot_save_loses_no_reply(fake_deepseek: FakeDeepSeek) ->
 
 async def test_an_async_client_reads_and_writes_the_store_without_blocking(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
-    messages = first_round(fake_deepseek, fake_deepseek.client(reasoning_store=store))
+    with fake_deepseek.client(reasoning_store=store) as first:
+        messages = first_round(fake_deepseek, first)
     process_memory().clear()
     store.sync_allowed = False  # from here on a blocking call fails the test
     async with fake_deepseek.async_client(reasoning_store=store) as client:
