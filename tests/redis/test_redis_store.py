@@ -191,10 +191,8 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        probe = redis.Redis(port=self.port, socket_connect_timeout=1)
-        password = dict(zip(self.args[::2], self.args[1::2])).get("--requirepass")
-        if password:
-            probe = redis.Redis(port=self.port, password=password, socket_connect_timeout=1)
+        password = self.args[self.args.index("--requirepass") + 1] if "--requirepass" in self.args else None
+        probe = redis.Redis(port=self.port, password=password, socket_connect_timeout=1)
         assert poll(lambda: self._answers(probe)), "redis-server did not start"
         probe.close()
 
@@ -252,7 +250,7 @@ async def test_the_server_going_down_is_a_store_error_for_async_calls_too(server
 
 def test_nothing_listening_is_a_store_error() -> None:
     store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
-    with pytest.raises(ReasoningStoreError, match="Connection refused|connecting"):
+    with pytest.raises(ReasoningStoreError, match=r"Connection refused|connecting"):
         store.get(["a"])
     with pytest.raises(ReasoningStoreError):
         asyncio.run(store.aget(["a"]))
@@ -291,7 +289,7 @@ def test_a_full_server_refusing_writes_is_a_store_error() -> None:
     own.start()
     try:
         store = RedisStore(f"redis://127.0.0.1:{own.port}/0", ttl=60)
-        with pytest.raises(ReasoningStoreError, match="OOM"):
+        with pytest.raises(ReasoningStoreError, match="maxmemory"):
             for i in range(20):
                 store.put({f"k{i}": "x" * 500_000})
     finally:
