@@ -571,13 +571,13 @@ class RedisStore:
         from redis.backoff import NoBackoff
         from redis.exceptions import ConnectionError as RedisConnectionError
 
-        if asynchronous:
-            from redis.asyncio.retry import Retry
-        else:
-            from redis.retry import Retry  # type: ignore[assignment]
+        from redis.asyncio.retry import Retry as AsyncRetry
+        from redis.retry import Retry
+
         # One immediate retry on a dropped connection (a server restart leaves stale pooled connections); none
         # on a timeout, so an unreachable server costs one timeout, not several with backoff.
-        retry = Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+        kind: Any = AsyncRetry if asynchronous else Retry
+        retry = kind(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
         return {"socket_connect_timeout": self.timeout, "socket_timeout": self.timeout, "retry": retry}
 
     def _scrub(self, text: str) -> str:
