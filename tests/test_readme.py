@@ -59,4 +59,5 @@ def test_readme_snippet_runs(
         assert re.search(r"\b2 passed\b", done.stdout)
         return
     exec(compile(source, f"README.md block {index}", "exec"), {"__name__": f"readme_{index}"})
-    assert fake_deepseek.requests or "model_info" in source  # every other snippet talks to the double
+    # Every other snippet talks to the double; the model table and the reasoning stores work without requests.
+    assert fake_deepseek.requests or "model_info" in source or "open_store" in source
