@@ -363,7 +363,7 @@ class SQLiteStore:
             # Reasoning is the user's data: the file is created private; SQLite gives -wal/-shm the same mode.
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         except OSError as err:
-            raise self._error(f"cannot create the file ({err.strerror})") from None
+            raise self._error(f"cannot open or create the file ({err.strerror})") from None
         self._setup()
 
     def __repr__(self) -> str:
