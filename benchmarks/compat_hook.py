@@ -24,7 +24,7 @@ from typing import Any
 import openai
 
 from deepseek_openai import create_client
-from deepseek_openai._memory import ReasoningMemory
+from deepseek_openai._memory import ReasoningMemory, account_of, process_memory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_all import Row, calls_per, compiled, print_table, rounds, timed
@@ -53,13 +53,20 @@ def histories(turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     return rebuilt, full, pairs
 
 
+def remember(history: list[dict[str, Any]], pairs: list[tuple[str, str]], authorization: str, url: str) -> None:
+    """Fill the process memory as if the account behind ``authorization`` had received each turn of ``history``."""
+    from deepseek_openai._passback import missing_turns, origin_of
+
+    account = account_of(authorization, origin_of(url))
+    turns, _ = missing_turns({"messages": history}, account)
+    process_memory().put((turn.key, reasoning) for turn, (_, reasoning) in zip(turns, pairs, strict=True))
+
+
 def bench_tool_loop(ds: Any, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
     ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0)
     raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
     rebuilt, full, pairs = histories(turns)
-    memory: ReasoningMemory = ours._client.memory  # type: ignore[attr-defined]
-    for call_id, reasoning in pairs:  # as if this client had received those replies
-        memory.remember(reasoning, [call_id], None)
+    remember(rebuilt, pairs, f"Bearer {ds.api_key}", ds.base_url)  # as if this account had received those replies
     size = len(json.dumps(full, separators=(",", ":")))
 
     def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
@@ -96,20 +103,21 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
     """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
     from deepseek_openai._compat import Options
     from deepseek_openai._hook import rewrite_request
-    from deepseek_openai._sse import StreamTap
+    from deepseek_openai._passback import scope_of
+    from deepseek_openai._tap import StreamTap
 
     rebuilt, full, pairs = histories(turns)
-    memory, options = ReasoningMemory(), Options()
-    for call_id, reasoning in pairs:
-        memory.remember(reasoning, [call_id], None)
+    options = Options()
     url = "https://api.deepseek.com/chat/completions"
+    remember(rebuilt, pairs, "Bearer sk-bench", url)
+    scope = scope_of({"Authorization": "Bearer sk-bench"}, url, process_memory(), None)
 
     def body(messages: list[dict[str, Any]]) -> dict[str, Any]:
         data = {"model": "deepseek-flash", "messages": messages, "tools": [TOOL]}
         return {"content": json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()}
 
     fill, passing = body(rebuilt), body(full)
-    assert rewrite_request(url, passing, options, memory) is passing  # byte-identical: the same object back
+    assert rewrite_request(url, passing, options, scope)[0] is passing  # byte-identical: the same object back
     choice = {"index": 0, "delta": {"content": None, "reasoning_content": "word "}, "logprobs": None}
     chunk = {"id": "0" * 32, "object": "chat.completion.chunk", "choices": [{**choice, "finish_reason": None}]}
 
@@ -129,28 +137,28 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
     return [
         (
             "hook alone, µs per request: rebuilt history filled from memory",
-            per_call(lambda: rewrite_request(url, fill, options, memory)),
+            per_call(lambda: rewrite_request(url, fill, options, scope)),
             nan,
             nan,
             "info",
         ),
         (
             "hook alone, µs per request: history already carrying reasoning",
-            per_call(lambda: rewrite_request(url, passing, options, memory)),
+            per_call(lambda: rewrite_request(url, passing, options, scope)),
             nan,
             nan,
             "info",
         ),
         (
             "hook alone, µs per 100-chunk streamed reply read by the tap (compact JSON, as DeepSeek sends)",
-            per_call(lambda: StreamTap(memory).feed(compact)),
+            per_call(lambda: StreamTap().feed(compact)),
             nan,
             nan,
             "info",
         ),
         (
             "  the same with spaced JSON (every chunk parsed in full)",
-            per_call(lambda: StreamTap(memory).feed(spaced)),
+            per_call(lambda: StreamTap().feed(spaced)),
             nan,
             nan,
             "info",
@@ -159,23 +167,31 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
 
 
 def bench_memory(turns: int) -> list[Row]:
+    """Bytes held by the process memory for ``turns`` received turns (half with a tool call: two keys each)."""
+    from deepseek_openai._memory import Transcript, call_key
+
     gc.collect()
     tracemalloc.start()
-    memory = ReasoningMemory(max_entries=turns, max_chars=10**12)
+    memory = ReasoningMemory(max_entries=2 * turns, max_bytes=10**12)
+    account = account_of("Bearer sk-bench", "https://api.deepseek.com")
     for i in range(turns):
+        turn = Transcript(account)
+        turn.add({"role": "user", "content": f"question {i}"})
+        turn.add({"role": "assistant", "content": f"The answer number {i}."})
+        pairs = [(turn.key(), f"{i} {REASONING}")]
         if i % 2:
-            memory.remember(f"{i} {REASONING}", [f"call_00_{i:022d}"], None)
-        else:
-            memory.remember(f"{i} {REASONING}", [], f"The answer number {i}.")
+            pairs.append((call_key(account, f"call_00_{i:022d}"), f"{i} {REASONING}"))
+        memory.put(pairs)
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     nan = math.nan
-    text = sum(sys.getsizeof(v) for v in memory._items.values())
+    distinct = {id(v): sys.getsizeof(v) for v, _ in memory._items.values()}  # a turn's two keys share one text
+    text = sum(distinct.values())
     keys = sum(sys.getsizeof(k) for k in memory._items)
     return [
-        (f"reasoning memory, {turns:,} turns of ~430 characters (tracemalloc), MB", held / 1e6, nan, nan, "report"),
-        ("  of which the reasoning text itself, MB", text / 1e6, nan, nan, "info"),
-        ("  of which keys (call ids / content hashes), MB", keys / 1e6, nan, nan, "info"),
+        (f"reasoning memory, {turns:,} turns of ~430 characters (tracemalloc), bytes", -held, nan, nan, "report"),
+        ("  of which the reasoning text itself, bytes", -text, nan, nan, "info"),
+        ("  of which keys (128-bit digests; a turn with a call has two), bytes", -keys, nan, nan, "info"),
         ("  index overhead per turn, bytes", -(held - text - keys) / turns, nan, nan, "info"),
     ]
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         InvalidRequestError,
         LegacyModelError,
         MissingAPIKeyError,
+        ReasoningStoreError,
         UnknownModelError,
         redact,
     )
@@ -70,7 +71,7 @@ if TYPE_CHECKING:
     from ._responses import ResponseFailedError, acollect_response_stream, collect_response_stream, response_turn
     from ._rules import RULES, Rule
     from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
-    from ._stores import CONFLICT, ReasoningStore, ReasoningStoreError, open_store
+    from ._stores import ReasoningStore, open_store
     from ._stream import (
         StreamAccumulator,
         StreamInterruptedError,
@@ -121,6 +122,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "InvalidRequestError",
         "LegacyModelError",
         "MissingAPIKeyError",
+        "ReasoningStoreError",
         "UnknownModelError",
         "redact",
     ),
@@ -163,7 +165,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._pricing": ("is_holiday",),
     "._rules": ("RULES", "Rule"),
     "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
-    "._stores": ("CONFLICT", "ReasoningStore", "ReasoningStoreError", "open_store"),
+    "._stores": ("ReasoningStore", "open_store"),
     "._stream": (
         "StreamAccumulator",
         "StreamInterruptedError",
@@ -211,7 +213,6 @@ __all__ = [
     "BETA_BASE_URL",
     "CN_HOLIDAYS",
     "CN_MAKEUP_WORKDAYS",
-    "CONFLICT",
     "DEEPSEEK_CHAT",
     "DEEPSEEK_FLASH",
     "DEEPSEEK_REASONER",

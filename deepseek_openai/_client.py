@@ -12,6 +12,9 @@ from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, Dee
 from ._options import MissingReasoning
 from ._settings import EnvFile, resolve_settings
 
+ReasoningStoreLike = Any
+"""``"memory"``, a store URL (``"sqlite:///…"``, ``"redis://…"``), a ``ReasoningStore`` object, or ``None``."""
+
 __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
@@ -55,7 +58,6 @@ def _prepare(
     client = kwargs.get("http_client")
     if client is not None and legacy_models != "pass" and needs_hook(client):
         warn_once(
-            "http_client",
             "create_client(http_client=...) uses your HTTP client as it is, so legacy model names are not "
             "translated and thinking-mode warnings are off. Fix: build it with create_http_client(...) or "
             "create_async_http_client(...), or pass legacy_models='pass' to silence this.",
@@ -78,6 +80,14 @@ def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
         )
 
 
+def _check_store(reasoning_store: object, kwargs: dict[str, Any]) -> None:
+    if reasoning_store is not None and kwargs.get("http_client") is not None:
+        raise InvalidRequestError(
+            "reasoning_store= and http_client= were both given; the store belongs to the HTTP client.",
+            fix="pass reasoning_store= to create_http_client(...) / create_async_http_client(...) instead.",
+        )
+
+
 def create_client(
     api_key: str | None = None,
     *,
@@ -87,6 +97,7 @@ def create_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> openai.OpenAI:
     """Return an ``openai.OpenAI`` client set up for DeepSeek.
@@ -108,10 +119,10 @@ def create_client(
         env_file: ``None`` searches for ``.env``; a path reads that file; ``False`` reads none. The
             ``PYTHON_DOTENV_DISABLED`` variable turns ``.env`` reading off.
         legacy_models: what to do with the retired ids ``deepseek-chat`` / ``deepseek-reasoner``:
-            ``"translate"`` (default) sends ``deepseek-flash`` with thinking off / on and warns once
+            ``"translate"`` (default) sends ``deepseek-flash`` with thinking off / on and warns
             (``LegacyModelWarning``, a ``FutureWarning``); ``"error"`` raises :class:`LegacyModelError` before
             sending (on ``/responses`` too); ``"pass"`` sends them untouched. An explicit ``thinking`` or
-            ``reasoning_effort`` decides thinking; the name only fills the default. The same hook warns once when
+            ``reasoning_effort`` decides thinking; the name only fills the default. The same hook warns when
             ``temperature`` or a penalty is sent while thinking is on. A custom ``http_client`` switches the
             hook off (a warning says so, also for ``client.with_options(http_client=...)``) unless it comes from
             :func:`create_http_client`. Default clients share
@@ -122,9 +133,15 @@ def create_client(
             that fills ``reasoning_content`` back into tool loops); ``False`` sends every request exactly as written.
             A request that needs none of this goes out byte-identical either way.
         missing_reasoning: what to do when a tools request with thinking on sends back an assistant turn whose
-            reasoning this client never received: ``"error"`` (default) raises :class:`InvalidRequestError`
-            naming the message before sending; ``"disable_thinking"`` sends that request with thinking off
-            (DeepSeek's passback rule holds in thinking mode only) and warns once.
+            reasoning is unknown (not received with that conversation by this account, in this process or its
+            ``reasoning_store``): ``"error"`` (default) raises :class:`InvalidRequestError` naming the message
+            before sending; ``"disable_thinking"`` sends that request with thinking off (DeepSeek's passback
+            rule holds in thinking mode only) and warns.
+        reasoning_store: where the reasoning memory keeps what it learns beyond this process: ``"memory"``
+            (the process alone; the default), ``"sqlite:///path"`` (the processes of one machine, across
+            restarts), ``"redis://host:port/db"`` (several machines; the ``[redis]`` extra), or an object
+            implementing :class:`ReasoningStore`. ``None`` reads ``DEEPSEEK_REASONING_STORE``. Every client of
+            a process shares one in-process memory in front of it, scoped to the account (key and server).
         **kwargs: passed to ``openai.OpenAI`` as is (``timeout``, ``max_retries``, ``default_headers``,
             ``http_client``, ...). Defaults: ``timeout`` 1800 s read / 10 s connect, ``max_retries`` 2.
 
@@ -137,11 +154,17 @@ def create_client(
             copy: ``api_key`` given as a callable while ``OPENAI_CUSTOM_HEADERS`` has an Authorization line.
     """
     _check_modes(legacy_models, missing_reasoning)
+    _check_store(reasoning_store, kwargs)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = DeepSeekHttpClient(
-            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
+        http = DeepSeekHttpClient(
+            legacy_models=legacy_models,
+            compat=compat,
+            missing_reasoning=missing_reasoning,
+            reasoning_store=reasoning_store,
         )
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
     return guard_copies(openai.OpenAI(**options), origin)
 
 
@@ -154,6 +177,7 @@ def create_async_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> openai.AsyncOpenAI:
     """Return an ``openai.AsyncOpenAI`` client set up for DeepSeek; the async twin of :func:`create_client`.
@@ -161,11 +185,17 @@ def create_async_client(
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
     _check_modes(legacy_models, missing_reasoning)
+    _check_store(reasoning_store, kwargs)
     options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
     if options.get("http_client") is None:
-        options["http_client"] = AsyncDeepSeekHttpClient(
-            legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning
+        http = AsyncDeepSeekHttpClient(
+            legacy_models=legacy_models,
+            compat=compat,
+            missing_reasoning=missing_reasoning,
+            reasoning_store=reasoning_store,
         )
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
     return guard_copies(openai.AsyncOpenAI(**options), origin)
 
 
@@ -174,17 +204,21 @@ def create_http_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> DeepSeekHttpClient:
     """Return the sync HTTP client :func:`create_client` uses, for custom httpx options or for a framework.
 
     Hand it to any code that builds its own ``openai.OpenAI`` (``http_client=create_http_client()``): the request
-    hook and the reasoning memory then work there too.
+    hook and the reasoning memory then work there too. Such a client reads ``OPENAI_*`` itself, so give it
+    ``api_key=`` and ``base_url=``: a request carrying ``OPENAI_API_KEY``, or going to OpenAI or to the host
+    ``OPENAI_BASE_URL`` names (unless that is DeepSeek's), raises :class:`InvalidRequestError` before sending.
 
     Args:
         legacy_models: as in :func:`create_client`.
         compat: as in :func:`create_client`.
         missing_reasoning: as in :func:`create_client`.
+        reasoning_store: as in :func:`create_client`.
         **kwargs: httpx client options, passed on as is.
 
     Returns:
@@ -194,7 +228,13 @@ def create_http_client(
         InvalidRequestError: a bad ``legacy_models`` or ``missing_reasoning`` mode.
     """
     _check_modes(legacy_models, missing_reasoning)
-    return DeepSeekHttpClient(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning, **kwargs)
+    return DeepSeekHttpClient(
+        legacy_models=legacy_models,
+        compat=compat,
+        missing_reasoning=missing_reasoning,
+        reasoning_store=reasoning_store,
+        **kwargs,
+    )
 
 
 def create_async_http_client(
@@ -202,10 +242,15 @@ def create_async_http_client(
     legacy_models: LegacyMode = "translate",
     compat: bool = True,
     missing_reasoning: MissingReasoning = "error",
+    reasoning_store: ReasoningStoreLike = None,
     **kwargs: Any,
 ) -> AsyncDeepSeekHttpClient:
     """Return the async HTTP client :func:`create_async_client` uses; the async twin of :func:`create_http_client`."""
     _check_modes(legacy_models, missing_reasoning)
     return AsyncDeepSeekHttpClient(
-        legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning, **kwargs
+        legacy_models=legacy_models,
+        compat=compat,
+        missing_reasoning=missing_reasoning,
+        reasoning_store=reasoning_store,
+        **kwargs,
     )

@@ -112,7 +112,6 @@ def _copy_options(client: openai.OpenAI | openai.AsyncOpenAI, origin: Origin, kw
     http_client = kwargs.get("http_client")
     if http_client is not None and origin.legacy_models != "pass" and needs_hook(http_client):
         warn_once(
-            "with_options_http_client",
             "with_options(http_client=...) uses your HTTP client as it is, so on that copy legacy model names are "
             "not translated and thinking-mode warnings are off. Fix: pass create_http_client(...) or "
             "create_async_http_client(...) instead, or create the client with legacy_models='pass'.",

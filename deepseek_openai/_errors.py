@@ -11,6 +11,7 @@ __all__ = [
     "InvalidRequestError",
     "LegacyModelError",
     "MissingAPIKeyError",
+    "ReasoningStoreError",
     "UnknownModelError",
     "redact",
 ]
@@ -76,3 +77,7 @@ class LegacyModelError(InvalidRequestError):
 
 class UnknownModelError(InvalidRequestError, KeyError):
     """A model id that is not in :data:`deepseek_openai.MODELS` (also a ``KeyError``)."""
+
+
+class ReasoningStoreError(DeepSeekError):
+    """The durable reasoning store (``reasoning_store=`` / ``DEEPSEEK_REASONING_STORE``) failed or is unreachable."""

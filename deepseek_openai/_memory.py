@@ -1,107 +1,233 @@
-"""Reasoning memory: the ``reasoning_content`` of the replies a client received, to fill back in later requests.
+"""Reasoning memory: the ``reasoning_content`` of the replies an account received, to fill back in later requests.
 
 With tools in a request and thinking on, DeepSeek wants every earlier assistant turn back with its
 ``reasoning_content`` (guides/thinking_mode); most OpenAI code rebuilds the turn from ``content`` + ``tool_calls``
-and drops it. The transport remembers each reply's reasoning, keyed by its tool-call ids (or, for a turn without
-calls, by a hash of its content), and the request hook fills it back in.
+and drops it. The request hook remembers each reply's reasoning and fills it back in.
+
+A turn is keyed by a digest of its conversation up to and including it (:class:`Transcript`), scoped to the account
+(API key and server) and to the request's ``user_id`` / ``user``, in a canonical form that ignores what frameworks
+change: tool-call ids, argument JSON formatting, string or text-part content, ``reasoning_content`` itself, field
+order. So a reasoning is only ever filled into the conversation it was received in. DeepSeek's own tool-call ids
+(24 random characters) are a second key, used where they come back intact. Keys are digests, never message text.
+
+One :class:`ReasoningMemory` serves the whole process (:func:`process_memory`): every client the factories make,
+sync or async, copies, and framework clients over ``create_http_client()``, so a client per request works.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["MAX_CHARS", "MAX_ENTRIES", "ReasoningMemory", "recall_message", "remember_message"]
+__all__ = [
+    "DEFAULT_TTL",
+    "MAX_BYTES",
+    "MAX_ENTRIES",
+    "ReasoningMemory",
+    "Transcript",
+    "account_of",
+    "call_key",
+    "merged",
+    "process_memory",
+    "utf8_size",
+]
 
 MAX_ENTRIES = 100_000
-"""At most this many keys (one per tool call, or one per turn without calls); least recently used go first."""
-MAX_CHARS = 50_000_000
-"""At most this many characters of reasoning text in all (about 50 MB of ASCII); least recently used go first."""
+"""At most this many keys in the process (two per turn with tool calls: conversation and ids); LRU first out."""
+MAX_BYTES = 50_000_000
+"""At most this many bytes (UTF-8) of reasoning text in the process; least recently used go first."""
+DEFAULT_TTL = 7 * 24 * 3600.0
+"""Seconds an entry lives after it was last saved (in the process, and in a durable store unless set there)."""
+
+_DIGEST = 16  # bytes: 128-bit keys, so two different conversations never meet by chance
 
 
-def content_key(content: str) -> int:
-    """Return the key of a turn without tool calls: the content's 64-bit hash, so the text itself is not kept.
+def utf8_size(text: str) -> int:
+    """Return the UTF-8 size of ``text`` in bytes (free for ASCII, which is most reasoning)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
-    Python's string hash is keyed per process (SipHash); two different replies colliding among 100,000 entries has
-    a chance of about 1 in 10^9, and the keys never leave the process.
+
+def merged(old: str | None, new: str) -> str:
+    """Return what a key holds after saving ``new`` over ``old``: the first reasoning stays; ``""`` yields to one.
+
+    ``""`` marks a turn received with thinking off; a reasoning received for the same conversation later replaces
+    it, never the other way round, so no reply can blank or switch off an entry that has reasoning.
     """
-    return hash(content)
+    return new if old is None or old == "" else old
+
+
+def account_of(authorization: str | None, origin: str) -> bytes:
+    """Return the scope of one account: a digest of the ``Authorization`` value and the server's origin."""
+    seed = f"{authorization or ''}\n{origin}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(seed, digest_size=_DIGEST, person=b"ds-account").digest()
+
+
+def call_key(account: bytes, call_id: str) -> bytes:
+    """Return the key of one tool-call id within an account (the second, id-based key of a turn)."""
+    seed = account + call_id.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(seed, digest_size=_DIGEST, person=b"ds-call").digest()
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def _text(content: Any) -> str:
+    # A string, or a list of parts (text parts joined, as frameworks split them); other parts count by their JSON.
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    pieces = []
+    for part in content:
+        if isinstance(part, Mapping) and part.get("type") == "text":
+            pieces.append(str(part.get("text", "")))
+        else:
+            pieces.append("\x00" + _ENCODE(part))
+    return "".join(pieces)
+
+
+def _arguments(raw: Any) -> Any:
+    # Arguments as data: frameworks re-serialise the JSON (spacing, key order), the values stay.
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.strip()
+
+
+def _calls(calls: Any) -> list[Any]:
+    if not isinstance(calls, list):
+        return []
+    out = []
+    for call in calls:
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(function, Mapping):
+            out.append([function.get("name"), _arguments(function.get("arguments"))])
+    return out
+
+
+def canonical(message: Mapping[str, Any]) -> bytes:
+    """Return the canonical bytes of one message: role, text, tool calls (name and arguments), nothing else."""
+    role = message.get("role")
+    if role == "developer":
+        role = "system"  # the request hook sends developer as system: both are the same turn
+    text = _text(message.get("content"))
+    shape = f"{role}\x00{len(text)}\x00{text}"  # length-prefixed: no text can pass for another's boundary
+    calls = message.get("tool_calls")
+    if calls:
+        shape += "\x00" + _ENCODE(_calls(calls))
+    return shape.encode("utf-8", "surrogatepass")
+
+
+class Transcript:
+    """A running digest of one conversation in canonical form; :meth:`key` names the conversation so far."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, account: bytes, body: Mapping[str, Any] | None = None) -> None:
+        self._hash = hashlib.blake2b(account, digest_size=_DIGEST, person=b"ds-turn")
+        if body is not None:
+            # An end-user id keeps even two identical conversations of different users apart.
+            users = [body.get("user_id"), body.get("user")]
+            if users != [None, None]:
+                self._hash.update(json.dumps(users, default=str).encode("utf-8", "surrogatepass"))
+
+    def add(self, message: Mapping[str, Any]) -> None:
+        """Append one message."""
+        shape = canonical(message)
+        self._hash.update(b"%d\n" % len(shape))  # length-prefixed, so messages cannot run into each other
+        self._hash.update(shape)
+
+    def key(self) -> bytes:
+        """Return the key of the conversation so far (the last message added is the turn it names)."""
+        return self._hash.digest()
+
+    def copy(self) -> Transcript:
+        """Return an independent transcript with the same messages."""
+        twin = Transcript.__new__(Transcript)
+        twin._hash = self._hash.copy()
+        return twin
 
 
 class ReasoningMemory:
-    """A bounded, thread-safe LRU map from a turn's key to the reasoning it came with.
+    """A bounded, thread-safe LRU map from a turn's key to the reasoning it came with, with a time to live.
 
-    Keys are tool-call ids (``str``) or content hashes (``int``), so the two kinds never collide. One memory
-    belongs to one HTTP client; copies of an SDK client (``with_options()``, ``copy()``) share it.
+    Bounded by :data:`MAX_ENTRIES` keys and :data:`MAX_BYTES` of UTF-8 reasoning text; entries live
+    :data:`DEFAULT_TTL` seconds after they were last saved. Saving a key again follows :func:`merged`.
     """
 
-    def __init__(self, max_entries: int = MAX_ENTRIES, max_chars: int = MAX_CHARS) -> None:
+    def __init__(
+        self,
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int = MAX_BYTES,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_entries = max_entries
-        self.max_chars = max_chars
-        self._items: OrderedDict[str | int, str] = OrderedDict()
-        self._chars = 0
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self._clock = clock
+        self._items: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def remember(self, reasoning: str, call_ids: Iterable[str], content: str | None) -> None:
-        """Store ``reasoning`` under each tool-call id, or under the content when there are no calls."""
-        keys: list[str | int] = list(call_ids)
-        if not keys and content is not None:
-            keys.append(content_key(content))
+    @property
+    def size(self) -> int:
+        """Bytes (UTF-8) of reasoning text held now."""
+        return self._bytes
+
+    def put(self, entries: Iterable[tuple[bytes, str]]) -> None:
+        """Save ``(key, reasoning)`` pairs by the rule of :func:`merged`; the oldest go when a bound is passed."""
+        now = self._clock()
+        expires = now + self.ttl
         with self._lock:
-            for key in keys:
+            for key, reasoning in entries:
                 old = self._items.pop(key, None)
                 if old is not None:
-                    self._chars -= len(old)
-                self._items[key] = reasoning
-                self._chars += len(reasoning)
-            while self._items and (len(self._items) > self.max_entries or self._chars > self.max_chars):
-                self._chars -= len(self._items.popitem(last=False)[1])
+                    self._bytes -= utf8_size(old[0])
+                value = merged(old[0] if old is not None and old[1] > now else None, reasoning)
+                self._items[key] = (value, expires)
+                self._bytes += utf8_size(value)
+            while self._items and (len(self._items) > self.max_entries or self._bytes > self.max_bytes):
+                self._bytes -= utf8_size(self._items.popitem(last=False)[1][0])
 
-    def recall(self, call_ids: Iterable[str], content: str | None) -> str | None:
-        """Return the reasoning of a turn with these tool-call ids (or, without calls, this content), or ``None``."""
-        keys: list[str | int] = list(call_ids)
-        if not keys and isinstance(content, str):
-            keys.append(content_key(content))
+    def get(self, key: bytes) -> str | None:
+        """Return the reasoning saved under ``key`` (``""``: received with thinking off), or ``None``."""
         with self._lock:
-            for key in keys:
-                found = self._items.get(key)
-                if found is not None:
-                    self._items.move_to_end(key)
-                    return found
-        return None
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if found[1] <= self._clock():
+                del self._items[key]
+                self._bytes -= utf8_size(found[0])
+                return None
+            self._items.move_to_end(key)
+            return found[0]
+
+    def clear(self) -> None:
+        """Forget everything (the memory of the whole process)."""
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
 
 
-def _call_ids(calls: Any) -> list[str]:
-    if not isinstance(calls, list):
-        return []
-    return [c["id"] for c in calls if isinstance(c, Mapping) and isinstance(c.get("id"), str)]
+_PROCESS: list[ReasoningMemory] = []
+_PROCESS_LOCK = threading.Lock()
 
 
-def _text(content: Any) -> str | None:
-    # Some frameworks send the content back as a list of text parts; join them to match the reply's string.
-    if isinstance(content, str) or content is None:
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, Mapping) and p.get("type") == "text")
-    return None
-
-
-def remember_message(memory: ReasoningMemory, message: Any, bare: bool = False) -> None:
-    """Remember the reasoning of one assistant message (a dict from a reply); ``bare``: none counts as ``""``."""
-    if not isinstance(message, Mapping):
-        return
-    reasoning = message.get("reasoning_content")
-    if reasoning is None and bare:
-        reasoning = ""
-    if isinstance(reasoning, str):
-        memory.remember(reasoning, _call_ids(message.get("tool_calls")), _text(message.get("content")))
-
-
-def recall_message(memory: ReasoningMemory, message: Mapping[str, Any]) -> str | None:
-    """Return the remembered reasoning of an assistant turn being sent back, or ``None``."""
-    return memory.recall(_call_ids(message.get("tool_calls")), _text(message.get("content")))
+def process_memory() -> ReasoningMemory:
+    """Return the one in-process memory every client of this process shares (made on first use)."""
+    if not _PROCESS:
+        with _PROCESS_LOCK:
+            if not _PROCESS:
+                _PROCESS.append(ReasoningMemory())
+    return _PROCESS[0]

@@ -1,13 +1,23 @@
-"""Which headers of a request the SDK took from the user's ``OPENAI_*`` environment (for the request hook)."""
+"""What of a request the SDK took from the user's ``OPENAI_*`` environment (for the request hook).
+
+The hook sees requests of clients we did not build: a framework handed :func:`create_http_client` builds its own
+``openai.OpenAI``, which reads ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and the header variables itself.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
 
 from ._errors import InvalidRequestError
+from ._settings import DEFAULT_BASE_URL, default_base_url, default_key
 
-__all__ = ["foreign_key_error", "openai_env_headers"]
+__all__ = ["check_destination", "foreign_key_error", "openai_env_headers"]
+
+_PORTS = {"http": 80, "https": 443}
 
 
 def openai_env_headers(headers: Mapping[str, str], environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -50,3 +60,76 @@ def foreign_key_error() -> InvalidRequestError:
         fix="build the client with create_client() / create_async_client(), or drop the Authorization line of "
         "OPENAI_CUSTOM_HEADERS for this process.",
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _origin(url: str) -> tuple[str, int] | None:
+    # (host, port) with the scheme's default port filled in: what decides where a request, and its key, goes.
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    return (host.lower(), port or _PORTS.get(parts.scheme.lower(), 0)) if host else None
+
+
+def _shown(origin: tuple[str, int]) -> str:
+    host, port = origin
+    return host if port in _PORTS.values() else f"{host}:{port}"
+
+
+def check_destination(
+    url: Any, headers: Mapping[str, str], *, own_client: bool, environ: Mapping[str, str] = os.environ
+) -> None:
+    """Refuse, before sending, a request that would carry a key between OpenAI and DeepSeek.
+
+    Refused: any request to OpenAI's API (``openai.com`` and its subdomains: the SDK's default base URL); and, for
+    a client the package did not build itself (``own_client`` false), a request to the host ``OPENAI_BASE_URL``
+    names unless that is DeepSeek's (``api.deepseek.com`` or the base URL ``create_client()`` would resolve), and a
+    request whose ``Authorization`` is ``Bearer $OPENAI_API_KEY`` unless that is the DeepSeek key
+    ``create_client()`` would resolve. A client ``create_client()`` built never reads either variable, so what it
+    sends was resolved by the package. With neither variable set this costs two environment look-ups.
+
+    Args:
+        url: the request's URL (an httpx ``URL``: ``host``, ``port``, ``scheme``).
+        headers: the request's headers (case-insensitive, as httpx's).
+        own_client: whether only SDK clients built by ``create_client()`` use this HTTP client.
+        environ: the environment to compare with.
+
+    Raises:
+        InvalidRequestError: the request goes to OpenAI or to ``OPENAI_BASE_URL``'s host (fix: ``base_url=``), or
+            carries ``OPENAI_API_KEY`` (fix: ``api_key=``).
+    """
+    host: str = url.host
+    if host == "openai.com" or host.endswith(".openai.com"):
+        raise InvalidRequestError(
+            f"This request goes to {host}, OpenAI's API, not DeepSeek, and would hand it your DeepSeek key; it was "
+            "not sent. An openai.OpenAI built without base_url= goes there (or to OPENAI_BASE_URL).",
+            fix=f"pass base_url={DEFAULT_BASE_URL!r} (or your DeepSeek base URL) where that client is built, or use "
+            "create_client(), which sets it.",
+        )
+    if own_client:
+        return
+    base, openai_key = environ.get("OPENAI_BASE_URL"), environ.get("OPENAI_API_KEY")
+    if not base and not openai_key:
+        return  # the usual case: nothing of OPENAI_* can be on this request
+    target = _origin(base) if base else None
+    here = (host.lower(), url.port or _PORTS.get(url.scheme, 0))
+    # A host is DeepSeek's when it is api.deepseek.com or the base URL the package resolves (checked last: it may
+    # read .env). People point OPENAI_BASE_URL at DeepSeek on purpose.
+    if target == here and target != _origin(DEFAULT_BASE_URL) and target != _origin(default_base_url()):
+        raise InvalidRequestError(
+            f"This request goes to {_shown(here)}, the host OPENAI_BASE_URL names, not to DeepSeek, and would hand "
+            "it your DeepSeek key; it was not sent. An openai.OpenAI built without base_url= reads OPENAI_BASE_URL.",
+            fix=f"pass base_url={DEFAULT_BASE_URL!r} (or your DeepSeek base URL) where that client is built, or use "
+            "create_client(), which never reads OPENAI_BASE_URL; if that host serves DeepSeek on purpose, set "
+            "DEEPSEEK_BASE_URL to the same URL.",
+        )
+    if openai_key and headers.get("authorization") == f"Bearer {openai_key}" and openai_key != default_key():
+        raise InvalidRequestError(
+            "This request's Authorization header is OPENAI_API_KEY (an openai.OpenAI built without api_key= reads "
+            "it), not the DeepSeek key; it was not sent.",
+            fix="pass api_key= with your DeepSeek key where that client is built (api_key=os.environ"
+            "['DEEPSEEK_API_KEY']), or use create_client(), which reads DEEPSEEK_API_KEY; if OPENAI_API_KEY holds "
+            "your DeepSeek key on purpose, set DEEPSEEK_API_KEY to the same value.",
+        )

@@ -4,7 +4,7 @@
 ``"memory"`` (nothing durable: the in-process memory only), ``"sqlite:///path"`` (the processes of one machine,
 surviving restarts) or ``"redis://host:port/db"`` (several machines). A store maps short digest keys, computed by
 the caller and never message text, to the reasoning text exactly as received. Two different reasonings saved
-under one key make it :data:`CONFLICT`, so an ambiguous key is never filled with either.
+under one key keep the first; ``""`` (received with thinking off) yields to a reasoning (``_memory.merged``).
 
 Only the standard library is imported here; redis-py (the ``[redis]`` extra) is imported by the Redis store.
 """
@@ -22,24 +22,20 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ._errors import DeepSeekError, InvalidRequestError
+from ._errors import InvalidRequestError, ReasoningStoreError
 
 __all__ = [
-    "CONFLICT",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TTL",
     "REDIS_KEY_PREFIX",
     "REDIS_TIMEOUT",
     "SQLITE_BUSY_TIMEOUT",
     "ReasoningStore",
-    "ReasoningStoreError",
     "RedisStore",
     "SQLiteStore",
     "open_store",
 ]
 
-CONFLICT = "\x00conflict"
-"""The value a key holds once two different reasonings were saved under it (until the entry expires)."""
 DEFAULT_TTL = 7 * 24 * 3600.0
 """Seconds an entry lives after its last save, unless the store URL says ``?ttl=SECONDS``."""
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -51,7 +47,6 @@ REDIS_TIMEOUT = 1.5
 REDIS_KEY_PREFIX = "deepseek_openai:r:"
 """Namespace of the Redis store's keys."""
 
-_CONFLICT_BYTES = CONFLICT.encode()
 _STORE_FIX = (
     "check that the store is reachable and writable, or point DEEPSEEK_REASONING_STORE / reasoning_store= at "
     "another store ('memory' keeps reasoning in this process only)."
@@ -65,22 +60,15 @@ _SQL_CHUNK = 500  # keys per SELECT: under SQLite's oldest limit of 999 bound va
 _PRUNE_LIMIT = 100  # expired rows dropped per write at most, so a write never stalls on a big sweep
 
 
-class ReasoningStoreError(DeepSeekError):
-    """A reasoning store could not be read or written (unreachable, locked past its timeout, broken).
-
-    The message names the store URL with any password replaced by ``***``.
-    """
-
-
 @runtime_checkable
 class ReasoningStore(Protocol):
     """What a reasoning store does; a store of your own implements these five methods.
 
     Keys are short hex digests computed by the caller (never message text). Values are reasoning text exactly as
-    received (``""`` means "received with thinking off"), or :data:`CONFLICT`. ``put`` merges per key, atomically:
-    an absent or expired key takes the value; the same value again keeps it and renews its time to live; a
-    different value makes the key :data:`CONFLICT` (until it expires). ``aget`` / ``aput`` must not block the
-    event loop. Failures raise :class:`ReasoningStoreError`.
+    received (``""`` means "received with thinking off"). ``put`` merges per key, atomically: an absent or expired
+    key takes the value; a key holding ``""`` takes a reasoning; otherwise the key keeps what it holds (the first
+    reasoning saved stays); every save renews the time to live. ``aget`` / ``aput`` must not block the event
+    loop. Failures raise :class:`ReasoningStoreError` (or any exception, which the hook reports as one).
     """
 
     def get(self, keys: Sequence[str]) -> dict[str, str]:
@@ -306,13 +294,13 @@ CREATE TRIGGER IF NOT EXISTS reasoning_resized AFTER UPDATE OF size ON reasoning
     BEGIN UPDATE reasoning_total SET bytes = bytes + new.size - old.size; END;
 PRAGMA user_version = 1;
 """
-# The merge rule in one statement: an absent key (or one whose row expired but is not pruned yet) takes the value,
-# the same value renews the expiry, a different one turns the key into CONFLICT.
+# The merge rule (_memory.merged) in one statement: an absent key (or one whose row expired but is not pruned yet),
+# or one holding "" (received with thinking off), takes the value; otherwise the first value stays; expiry renews.
 _UPSERT = """
 INSERT INTO reasoning (key, value, size, expires) VALUES (:key, :value, :size, :expires)
 ON CONFLICT (key) DO UPDATE SET
-    value = CASE WHEN expires <= :now OR value = excluded.value THEN excluded.value ELSE :conflict END,
-    size = CASE WHEN expires <= :now OR value = excluded.value THEN excluded.size ELSE :conflict_size END,
+    value = CASE WHEN expires <= :now OR value = X'' THEN excluded.value ELSE value END,
+    size = CASE WHEN expires <= :now OR value = X'' THEN excluded.size ELSE size END,
     expires = excluded.expires
 """
 _PRUNE = (
@@ -447,8 +435,6 @@ class SQLiteStore:
                     "size": len(key) + len(data),
                     "expires": expires,
                     "now": now,
-                    "conflict": _CONFLICT_BYTES,
-                    "conflict_size": len(key) + len(_CONFLICT_BYTES),
                 }
             )
         conn = self._conn()
@@ -505,15 +491,15 @@ class SQLiteStore:
 
 # -- Redis -------------------------------------------------------------------------------------------------------
 
-# The merge rule for a whole batch in one script, so it runs atomically on the server. KEYS: the namespaced keys;
-# ARGV: time to live (ms), CONFLICT, then one value per key.
+# The merge rule (_memory.merged) for a whole batch in one script, so it runs atomically on the server. KEYS: the
+# namespaced keys; ARGV: time to live (ms), then one value per key. The first reasoning stays; "" yields to one.
 _PUT_SCRIPT = """
-local ttl, conflict = ARGV[1], ARGV[2]
+local ttl = ARGV[1]
 for i = 1, #KEYS do
-    local value = ARGV[i + 2]
+    local value = ARGV[i + 1]
     local old = redis.call('GET', KEYS[i])
-    if old and old ~= value then
-        value = conflict
+    if old and old ~= '' then
+        value = old
     end
     redis.call('SET', KEYS[i], value, 'PX', ttl)
 end
@@ -639,7 +625,7 @@ class RedisStore:
         for start in range(0, len(items), _SQL_CHUNK):
             batch = items[start : start + _SQL_CHUNK]
             keys = [REDIS_KEY_PREFIX + key for key, _ in batch]
-            yield keys, [self._ttl_ms, _CONFLICT_BYTES, *(_encode(value) for _, value in batch)]
+            yield keys, [self._ttl_ms, *(_encode(value) for _, value in batch)]
 
     async def _loop_client(self) -> _LoopClient:
         loop = asyncio.get_running_loop()

@@ -3,7 +3,9 @@
 Python's default filters hide ``DeprecationWarning`` unless the warning is attributed to ``__main__``; a request
 made from framework code (langchain, instructor, ...) is attributed to the framework's frame, so a
 ``DeprecationWarning`` would never be seen. ``FutureWarning`` and ``UserWarning`` are shown by default wherever
-they come from, once per calling line.
+they come from, once per calling line. Python's warning machinery alone decides what is shown: the filters
+(``-W``, ``PYTHONWARNINGS``, ``warnings.filterwarnings``) and the per-module registry that ``catch_warnings``
+resets, so ``pytest.warns`` catches a warning every time and ``simplefilter("error")`` raises every time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import warnings
 __all__ = ["CompatWarning", "LegacyModelWarning", "warn_once"]
 
 _INTERNAL = frozenset({"deepseek_openai", "openai", "httpx", "httpx2", "httpcore", "httpcore2", "anyio", "asyncio"})
-_WARNED: set[str] = set()
 
 
 class CompatWarning(UserWarning):
@@ -37,9 +38,10 @@ def _stacklevel() -> int:
     return level
 
 
-def warn_once(key: str, message: str, category: type[Warning]) -> None:
-    """Warn once per process per ``key``, attributed to the first calling line outside the SDK stack."""
-    if key in _WARNED:
-        return
-    _WARNED.add(key)
+def warn_once(message: str, category: type[Warning]) -> None:
+    """Warn, attributed to the first calling line outside the SDK stack; Python's filters decide what is shown.
+
+    Under the default action that is once per message per calling line (the caller module's
+    ``__warningregistry__``); ``"always"`` shows every one, ``"error"`` raises every time, ``"ignore"`` none.
+    """
     warnings.warn(message, category, stacklevel=_stacklevel())

@@ -1,6 +1,7 @@
 """The quick-start call with the async client.
 
-Needs: DEEPSEEK_API_KEY in the environment or a .env file (DEEPSEEK_BASE_URL optional, e.g. a FakeDeepSeek).
+Needs: DEEPSEEK_API_KEY in the environment or a .env file. No key yet? Run `deepseek-openai serve`
+       in another shell and paste the two export lines it prints (an offline DeepSeek double).
 Run:   python examples/first_call_async.py
 """
 

@@ -18,7 +18,7 @@ from typing import Any
 import openai
 import pytest
 
-from deepseek_openai import DeepSeekError, _hook
+from deepseek_openai import DeepSeekError
 from deepseek_openai._settings import Settings
 from deepseek_openai.testing._fake import DEFAULT_API_KEY
 
@@ -90,14 +90,12 @@ def no_key_shown(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Remove DEEPSEEK_* / OPENAI_* variables, run in tmp_path, and forget which warnings were shown."""
+    """Remove DEEPSEEK_* / OPENAI_* variables and run in tmp_path (pytest resets which warnings were shown)."""
     for name in list(os.environ):
         if name.startswith(_PREFIXES):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    _hook._WARNED.clear()
     yield
-    _hook._WARNED.clear()
 
 
 # A minimal recording server for the factory tests: it answers every POST with one canned chat completion and

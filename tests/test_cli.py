@@ -159,7 +159,7 @@ def test_chat_temperature_while_thinking_warns_on_stderr(
 ) -> None:
     code, _, err = run(capsys, "chat", "--temperature", "0.2", "q")
     assert code == 0
-    assert "warning: temperature has no effect" in err
+    assert "warning: sampling settings have no effect while thinking is on: DeepSeek ignores temperature" in err
 
 
 def test_chat_json_mode(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
@@ -223,8 +223,14 @@ def test_missing_key_is_one_line_and_the_fix(command: list[str], capsys: pytest.
     assert code == 2
     assert out == ""
     lines = err.splitlines()
-    assert lines[0].startswith("error: No DeepSeek API key found")
+    assert lines[0] == (
+        "error: No DeepSeek API key found: no DEEPSEEK_API_KEY environment variable, and no .env file had it."
+    )
     assert lines[1].startswith("fix: ") and NO_KEY_FIX in lines[1]
+    # Issue 18 items 7 and 8: the way to try it without a key, in flags and commands, never Python's api_key=.
+    assert "Add --offline to run this command against the built-in offline double" in lines[1]
+    assert "run `deepseek-openai serve` and export the DEEPSEEK_BASE_URL and DEEPSEEK_API_KEY it prints" in lines[1]
+    assert "api_key=" not in err and "api_key argument" not in err and "FakeDeepSeek" not in err
     assert len(lines) == 2
 
 
@@ -255,7 +261,9 @@ def test_env_file_option(
     assert out.startswith("available: yes")
     code, _, err = run(capsys, "balance", "--env-file", str(tmp_path / "missing.env"))
     assert code == 2
-    assert err.startswith("error: env_file=")
+    assert err.startswith(f"error: --env-file {str(tmp_path / 'missing.env')!r} does not exist.")
+    assert "fix: give --env-file the path of an existing file" in err and "None" not in err
+    assert not PYTHON_WORDS.search(err), err
 
 
 def test_402_shows_top_up_fix(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
@@ -555,7 +563,8 @@ def test_models_footer_mentions_holidays(capsys: pytest.CaptureFixture[str]) -> 
 def test_fixes_name_cli_flags_on_every_path(fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
     # A warning (the library's Fix: part).
     _, _, err = run(capsys, "chat", "--temperature", "0.2", "q")
-    assert "warning: temperature has no effect" in err and "--no-thinking" in err and "thinking(" not in err
+    assert "warning: sampling settings have no effect" in err and "--no-thinking" in err and "thinking(" not in err
+    assert "filterwarnings" not in err and "compat=" not in err  # what only Python code can apply is left out
     # An API error explained by explain().
     fake.add_error(400, "Model Not Exist")
     code, _, err = run(capsys, "chat", "q")
@@ -575,6 +584,115 @@ def test_every_rule_fix_is_worded_for_the_cli() -> None:
 
     python = re.compile(
         r"thinking\(|extra_body|model=|(?<!-)max_tokens|reasoning_effort|response_format=\{'type': 'json_object'\}"
+        r"|api_key(?!s)|base_url|env_file|beta=|create_client|get_balance|model_info"
     )
     for rule in RULES.values():
         assert not python.search(cli_fix(rule.fix)), (rule.id, cli_fix(rule.fix))
+
+
+# Python's words for what the CLI spells as flags and variables (issue 18 item 8).
+PYTHON_WORDS = re.compile(
+    r"(?<![-\w])(?:api_key|base_url|env_file|beta|timeout|stream|max_tokens|count|model|extra_body)="
+    r"|\b(?:create_client|get_balance|model_info|image_part|complete_prefix)\(|\*\*thinking|\.partial\b"
+    r"|the \w+ argument|\bNone\b|\bFalse\b|\bTrue\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["chat", "q", "--base-url", "api.deepseek.com"],
+            [
+                "error: The DeepSeek base URL from --base-url is 'api.deepseek.com', which is not an http(s) URL",
+                "fix: use https://api.deepseek.com (commands that need the beta base, such as fim, add /beta).",
+            ],
+        ),
+        (
+            ["balance", "--base-url", "http://127.0.0.1:9"],
+            ["fix: check the network or proxy and the base URL (--base-url or DEEPSEEK_BASE_URL, default"],
+        ),
+        (["search", "q", "--count", "51"], ["error: --count must be", "fix: pass --count from 1 to 50"]),
+        (["fim", "x", "--max-tokens", "5000"], ["error: --max-tokens 5000 is outside 1..4096 for FIM."]),
+        (["chat", "q", "--image", "http://e.com/a.png"], ["--image PATH sends a local file"]),
+    ],
+)
+def test_cli_errors_speak_flags_and_variables(
+    argv: list[str], expected: list[str], fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code in (1, 2)
+    for text in expected:
+        assert text in err
+    assert not PYTHON_WORDS.search(err), err
+
+
+def test_401_fix_names_the_cli_key_sources(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-refused-key-0000000000")
+    code, _, err = run(capsys, "balance")
+    assert code == 1
+    assert "fix: check DEEPSEEK_API_KEY (in the environment, a .env file or the file --env-file names);" in err
+    assert not PYTHON_WORDS.search(err), err
+
+
+def test_wrong_base_url_404_and_broken_stream_fixes_speak_cli(
+    fake: FakeDeepSeek, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "balance", "--base-url", fake.base_url + "/chat")
+    assert code == 1 and "fix: check --base-url / DEEPSEEK_BASE_URL: https://api.deepseek.com (commands" in err
+    assert not PYTHON_WORDS.search(err), err
+    fake.add_reply("one two three four five six", cut_after=5)
+    code, _, err = run(capsys, "chat", "q", "--no-thinking")
+    assert code == 1 and "fix: the text that arrived is shown above; run the command again." in err
+    assert not PYTHON_WORDS.search(err), err
+
+
+def test_doctor_words_problems_for_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "doctor", "--base-url", "api.deepseek.com")
+    assert code == 1
+    assert "The DeepSeek base URL from --base-url is 'api.deepseek.com'" in out
+    assert "No key yet? Add --offline" in out
+    assert not PYTHON_WORDS.search(out), out
+
+
+# -- a .env python-dotenv cannot read (issue 18 item 9) -------------------------------------------------------------
+
+DOTENV_SECRET = "sk-dotenv-cli-secret-000000"
+
+
+@pytest.mark.parametrize("line", [f'DEEPSEEK_API_KEY="{DOTENV_SECRET}', f"DEEPSEEK_API_KEY:{DOTENV_SECRET}"])
+def test_unparsable_dotenv_is_reported_with_path_and_line(
+    line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text(f"# DeepSeek\n{line}\n")
+    said = f"python-dotenv could not read line 2 of {env} as NAME=value"
+    code, out, err = run(capsys, "chat", "hi")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert len(lines) == 2, err  # error and fix only: python-dotenv's own log line is not printed
+    assert lines[0].startswith("error: No DeepSeek API key found") and said in lines[0]
+    assert "no .env file had it" not in err
+    assert lines[1].startswith(f"fix: write the key in {env} as one line DEEPSEEK_API_KEY=sk-...")
+    code, out, err = run(capsys, "doctor")
+    assert code == 1
+    assert said in out and "result:    1 problem(s)" in out
+    for text in (out, err):
+        assert DOTENV_SECRET not in text and DOTENV_SECRET[3:] not in text
+        assert not PYTHON_WORDS.search(text), text
+
+
+def test_doctor_lists_an_unparsable_dotenv_line_when_the_key_is_found(
+    fake: FakeDeepSeek, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEEPSEEK_API_KEY")  # read from .env; DEEPSEEK_BASE_URL stays on the double (no network)
+    (tmp_path / ".env").write_text(f"DEEPSEEK_API_KEY={fake.api_key}\nDEEPSEEK_API_BASE: http://proxy.test\n")
+    code, out, err = run(capsys, "doctor")
+    assert code == 1
+    assert f"key:       sk-…cdef  (from {tmp_path / '.env'})" in out
+    assert "balance:   100.00 USD (available)" in out  # the live check ran, against the double
+    assert "result:    1 problem(s)" in out
+    assert f"  - python-dotenv could not read line 2 of {tmp_path / '.env'} as NAME=value" in out
+    assert err == ""

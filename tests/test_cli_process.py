@@ -148,6 +148,31 @@ def test_demo_on_a_fresh_machine_without_key(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
+def test_no_key_error_points_at_the_offline_double(tmp_path: Path) -> None:
+    # Issue 18 items 7 and 8, as a user sees them: flags and commands, no Python keyword.
+    proc = subprocess.run(cli("chat", "hi"), capture_output=True, text=True, env=cli_env(), cwd=tmp_path, check=False)
+    assert proc.returncode == 2
+    error, fix = proc.stderr.splitlines()
+    assert error.startswith("error: No DeepSeek API key found: no DEEPSEEK_API_KEY environment variable")
+    assert "Add --offline to run this command" in fix and "run `deepseek-openai serve`" in fix
+    assert "api_key=" not in proc.stderr
+
+
+def test_unparsable_dotenv_named_by_chat_and_doctor(tmp_path: Path) -> None:
+    # Issue 18 item 9: path and line, from both commands; python-dotenv's own log line is not printed.
+    secret = "sk-process-dotenv-secret-0000"
+    (tmp_path / ".env").write_text(f"DEEPSEEK_API_KEY='{secret}\n")
+    said = f"python-dotenv could not read line 1 of {tmp_path / '.env'} as NAME=value"
+    chat = subprocess.run(cli("chat", "hi"), capture_output=True, text=True, env=cli_env(), cwd=tmp_path, check=False)
+    assert chat.returncode == 2
+    assert said in chat.stderr and len(chat.stderr.splitlines()) == 2, chat.stderr
+    doctor = subprocess.run(cli("doctor"), capture_output=True, text=True, env=cli_env(), cwd=tmp_path, check=False)
+    assert doctor.returncode == 1
+    assert said in doctor.stdout and doctor.stderr == ""
+    for text in (chat.stdout, chat.stderr, doctor.stdout):
+        assert secret[3:] not in text
+
+
 # -- chat: pipes vs terminal -----------------------------------------------------------------------------------
 
 

@@ -141,13 +141,19 @@ async def test_legacy_names_are_translated_async(recorder: Recorder, stream: boo
     await client.close()
 
 
-def test_deprecation_warning_once_per_name(recorder: Recorder) -> None:
+def test_legacy_warning_once_per_name_and_calling_line_by_default(recorder: Recorder) -> None:
     client = create_client(KEY, base_url=recorder.base_url)
+    names = ("deepseek-chat", "deepseek-chat", "deepseek-reasoner", "deepseek-chat")
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for model in ("deepseek-chat", "deepseek-chat", "deepseek-reasoner", "deepseek-chat"):
+        warnings.simplefilter("default")  # Python's own action for a FutureWarning: once per message and line
+        for model in names:
             client.chat.completions.create(model=model, messages=MSG)  # type: ignore[arg-type]
     assert [str(w.message).split("'")[1] for w in caught] == ["deepseek-chat", "deepseek-reasoner"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for model in names:
+            client.chat.completions.create(model=model, messages=MSG)  # type: ignore[arg-type]
+    assert [str(w.message).split("'")[1] for w in caught] == list(names)
 
 
 def test_explicit_thinking_wins_and_with_options_keeps_the_hook(recorder: Recorder) -> None:
@@ -197,7 +203,9 @@ def test_fim_legacy_name_gets_no_thinking_field(recorder: Recorder) -> None:
 
 def test_sampling_warning_while_thinking_only(recorder: Recorder) -> None:
     client = create_client(KEY, base_url=recorder.base_url)
-    with pytest.warns(UserWarning, match="temperature, presence_penalty has no effect"):
+    with pytest.warns(
+        UserWarning, match="no effect while thinking is on: DeepSeek ignores temperature, presence_penalty"
+    ):
         client.chat.completions.create(model="deepseek-flash", messages=MSG, temperature=0.2, presence_penalty=0.5)  # type: ignore[arg-type]
     assert recorder.last.json["temperature"] == 0.2  # never changed
     with warnings.catch_warnings():
@@ -217,13 +225,13 @@ def test_sampling_warning_while_thinking_only(recorder: Recorder) -> None:
         )
 
 
-def test_user_http_client_warns_once_and_ours_does_not(recorder: Recorder) -> None:
+def test_user_http_client_warns_and_ours_does_not(recorder: Recorder) -> None:
     plain = openai.DefaultHttpxClient()
-    with pytest.warns(UserWarning, match="not translated"):
-        create_client(KEY, base_url=recorder.base_url, http_client=plain)
+    for _ in range(2):  # every time: Python's filters decide what is shown
+        with pytest.warns(UserWarning, match="not translated"):
+            create_client(KEY, base_url=recorder.base_url, http_client=plain)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        create_client(KEY, base_url=recorder.base_url, http_client=plain)  # once per process
         ours = create_client(KEY, base_url=recorder.base_url, http_client=create_http_client(legacy_models="error"))
     with pytest.raises(LegacyModelError):
         ours.chat.completions.create(model="deepseek-chat", messages=MSG)  # type: ignore[arg-type]
@@ -255,16 +263,17 @@ def test_default_clients_share_one_verifying_tls_context() -> None:
     assert shared_ssl_context.cache_info().misses == 1
 
 
-def test_with_options_plain_http_client_warns_once_and_ours_does_not(recorder: Recorder) -> None:
+def test_with_options_plain_http_client_warns_and_ours_does_not(recorder: Recorder) -> None:
     plain = openai.DefaultHttpxClient()
     client = create_client(KEY, base_url=recorder.base_url)
     with pytest.warns(UserWarning, match=r"with_options\(http_client=\.\.\.\) uses your HTTP client as it is"):
         copy = client.with_options(http_client=plain)
     copy.chat.completions.create(model="deepseek-chat", messages=MSG)  # type: ignore[arg-type]
     assert recorder.last.json["model"] == "deepseek-chat"  # what the warning said: no translation on that copy
+    with pytest.warns(UserWarning, match="with_options"):
+        client.with_options(http_client=plain)  # again: Python's filters decide what is shown
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        client.with_options(http_client=plain)  # once per process
         client.with_options(http_client=create_http_client()).close()
         create_client(KEY, base_url=recorder.base_url, legacy_models="pass").with_options(http_client=plain)
     plain.close()

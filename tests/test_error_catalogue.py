@@ -20,6 +20,7 @@ import deepseek_openai as ds
 DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
 KEY = "sk-catalogue-0000000000000000"
 OFFLINE = "http://127.0.0.1:9"  # nothing listens there: every case must fail before the network
+OFFLINE_ORIGIN = "http://127.0.0.1:9"  # the account half of the reasoning memory's keys
 USER = {"role": "user", "content": "hi"}
 USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
@@ -48,9 +49,20 @@ TOOL_REPLY = {"role": "tool", "tool_call_id": "call_0", "content": "sunny"}
 
 def bare_turn_client() -> Any:
     # As if call_0 came back from a request this client sent with thinking off (no reasoning).
+    from deepseek_openai._memory import account_of, call_key
+
     http = ds.create_http_client()
-    http.memory.remember("", ["call_0"], None)
+    http.memory.put([(call_key(account_of(f"Bearer {KEY}", OFFLINE_ORIGIN), "call_0"), "")])
     return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
+
+
+class DownStore:
+    """A reasoning store whose server is down."""
+
+    def get(self, keys: Any) -> dict[str, str]:
+        raise ConnectionError("Connection refused")
+
+    put = aget = aput = get  # type: ignore[assignment]
 
 
 class Case(NamedTuple):
@@ -83,6 +95,31 @@ def _framework_client_with_openai_authorization() -> None:
         client.chat.completions.create(model="deepseek-flash", messages=[USER])  # type: ignore[list-item]
 
 
+def _dotenv(text: str) -> Any:
+    # Resolve settings from a relative env_file in a fresh folder, so the path in the message is the same each run.
+    import tempfile
+
+    here = Path.cwd()
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        try:
+            Path("deepseek.env").write_text(text)
+            return ds.resolve_settings(env_file="deepseek.env")
+        finally:
+            os.chdir(here)
+
+
+def _framework_client_without(missing: str, env: dict[str, str]) -> None:
+    # The same framework client built without api_key= or base_url=: the SDK reads OPENAI_API_KEY / OPENAI_BASE_URL.
+    given = {"api_key": KEY, "base_url": OFFLINE}
+    del given[missing]
+    with mock.patch.dict(os.environ, env):
+        for name in {"OPENAI_API_KEY", "OPENAI_BASE_URL"} - set(env):
+            os.environ.pop(name, None)
+        client = openai.OpenAI(**given, max_retries=0, http_client=ds.create_http_client())  # type: ignore[arg-type]
+        client.chat.completions.create(model="deepseek-flash", messages=[USER])  # type: ignore[list-item]
+
+
 def _prefix_not_last() -> None:
     ds.check_messages([ds.prefix_message("```python\n"), USER], beta=True)
 
@@ -105,7 +142,7 @@ def _redis_store_without_redis_py() -> None:
     import sys
 
     with mock.patch.dict(sys.modules, {"redis": None}):  # as if the [redis] extra were not installed
-        ds.open_store("redis://127.0.0.1:6379/0")
+        ds.create_client(KEY, base_url=OFFLINE, env_file=False, reasoning_store="redis://127.0.0.1:6379/0")
 
 
 def _store_file_not_a_database() -> None:
@@ -113,7 +150,7 @@ def _store_file_not_a_database() -> None:
     folder = Path("/tmp/deepseek-openai-catalogue")
     folder.mkdir(exist_ok=True)
     (folder / "notes.db").write_text("my notes, not a database\n" * 100)
-    ds.open_store(f"sqlite:///{folder}/notes.db")
+    ds.create_client(KEY, base_url=OFFLINE, env_file=False, reasoning_store=f"sqlite:///{folder}/notes.db")
 
 
 BATCH_LINE = (
@@ -394,6 +431,26 @@ CASES: list[Case] = [
     ),
     Case(
         "hook",
+        "the same, with a `reasoning_store` that is down",
+        "ReasoningStoreError",
+        lambda: ds.create_client(
+            KEY, base_url=OFFLINE, env_file=False, max_retries=0, reasoning_store=DownStore()
+        ).chat.completions.create(model="deepseek-flash", messages=[USER, ASSISTANT_NO_REASONING, USER], tools=[TOOL]),
+    ),
+    Case(
+        "client",
+        "`reasoning_store=` beside `http_client=`",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store="memory", http_client=ds.create_http_client()),
+    ),
+    Case(
+        "client",
+        "`reasoning_store=` (or `DEEPSEEK_REASONING_STORE`) that is not a store",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store=object()),
+    ),
+    Case(
+        "hook",
         "tools request sending back a turn this client received with thinking off (e.g. after a forced tool)",
         "CompatWarning",
         lambda: bare_turn_client().chat.completions.create(
@@ -496,21 +553,21 @@ CASES: list[Case] = [
     ),
     Case(
         "store",
-        "`open_store('postgres://...')` (not a store URL)",
+        "`reasoning_store='postgres://...'` (not a store URL)",
         "InvalidRequestError",
-        lambda: ds.open_store("postgres://db.example/reasoning"),
+        lambda: ds.create_client(KEY, reasoning_store="postgres://db.example/reasoning"),
     ),
     Case(
         "store",
         "a SQLite store in a folder that does not exist",
         "InvalidRequestError",
-        lambda: ds.open_store("sqlite:////no-such-folder/reasoning.db"),
+        lambda: ds.create_client(KEY, reasoning_store="sqlite:////no-such-folder/reasoning.db"),
     ),
     Case(
         "store",
         "a store URL with `?ttl=0`",
         "InvalidRequestError",
-        lambda: ds.open_store("sqlite:///reasoning.db?ttl=0"),
+        lambda: ds.create_client(KEY, reasoning_store="sqlite:///reasoning.db?ttl=0"),
     ),
     Case("store", "a Redis store without redis-py installed", "InvalidRequestError", _redis_store_without_redis_py),
     Case("store", "a SQLite store file that is not a database", "ReasoningStoreError", _store_file_not_a_database),
@@ -531,6 +588,36 @@ CASES: list[Case] = [
         "a framework's own client on `create_http_client()` whose `Authorization` came from `OPENAI_*`",
         "InvalidRequestError",
         _framework_client_with_openai_authorization,
+    ),
+    Case(
+        "key",
+        "a `.env` line python-dotenv cannot read (`DEEPSEEK_API_KEY: sk-...`, an unclosed quote), no key elsewhere",
+        "MissingAPIKeyError",
+        lambda: _dotenv("# DeepSeek\nDEEPSEEK_API_KEY: sk-catalogue-0000000000000000\n"),
+    ),
+    Case(
+        "key",
+        "a `.env` line python-dotenv cannot read, the key found",
+        "UserWarning",
+        lambda: _dotenv(f"DEEPSEEK_API_KEY={KEY}\nDEEPSEEK_BASE_URL='http://proxy.test\n"),
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` built without `api_key=` (reads `OPENAI_API_KEY`)",
+        "InvalidRequestError",
+        lambda: _framework_client_without("api_key", {"OPENAI_API_KEY": "sk-openai-own-key"}),
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` built without `base_url=`, `OPENAI_BASE_URL` set",
+        "InvalidRequestError",
+        lambda: _framework_client_without("base_url", {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}),
+    ),
+    Case(
+        "client",
+        "a framework's own client on `create_http_client()` built without `base_url=` (goes to api.openai.com)",
+        "InvalidRequestError",
+        lambda: _framework_client_without("base_url", {}),
     ),
 ]
 

@@ -80,3 +80,20 @@ def test_every_example_has_an_expected_entry() -> None:
     scripts = {p.name for p in EXAMPLES.glob("*.py")}
     missing = sorted(scripts - set(EXPECTED))
     assert not missing, f"add these to EXPECTED in tests/test_examples.py: {missing}"
+
+
+def test_an_example_without_a_key_says_how_to_run_it_offline(tmp_path: Path) -> None:
+    # Issue 18 item 7: the first thing someone without a key runs tells them about the offline double.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / "first_call.py")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "MissingAPIKeyError" in proc.stderr
+    assert "No key yet? `deepseek-openai serve` runs an offline DeepSeek double" in proc.stderr

@@ -9,7 +9,8 @@ import openai
 import pytest
 
 from deepseek_openai import InvalidRequestError, create_client, create_http_client
-from deepseek_openai._memory import ReasoningMemory
+from deepseek_openai._memory import ReasoningMemory, Transcript
+from deepseek_openai._passback import Scope
 from deepseek_openai.testing import FakeDeepSeek
 
 TOOL = {
@@ -127,7 +128,7 @@ def test_unknown_reasoning_raises_before_the_network_naming_the_index() -> None:
         )
         assert "reasoning_content" not in ds.requests[-1].json["messages"][1]
         fallback = ds.client(missing_reasoning="disable_thinking")
-        with pytest.warns(UserWarning, match=r"messages\[1\].*thinking off"):
+        with pytest.warns(UserWarning, match=r"thinking turned off.*messages\[1\]"):
             fallback.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type]
         assert ds.requests[-1].json["thinking"] == {"type": "disabled"}
 
@@ -155,16 +156,46 @@ def test_a_framework_handed_the_http_client_gets_the_memory() -> None:
 
 
 def test_memory_is_bounded_and_least_recently_used_goes_first() -> None:
-    memory = ReasoningMemory(max_entries=3, max_chars=100)
+    memory = ReasoningMemory(max_entries=3, max_bytes=100)
     for i in range(4):
-        memory.remember(f"r{i}", [f"call_{i}"], None)
-    assert len(memory) == 3 and memory.recall(["call_0"], None) is None
-    assert memory.recall(["call_1"], None) == "r1"  # now the most recently used
-    memory.remember("x" * 60, [], "answer")  # a 4th entry: the least recently used (call_2) goes
-    assert memory.recall([], "answer") == "x" * 60
-    assert memory.recall(["call_2"], None) is None and memory.recall(["call_1"], None) == "r1"
-    memory.remember("y" * 60, ["call_9"], None)  # 124 characters > 100: oldest go until it fits
-    assert memory.recall([], "answer") is None and memory._chars == 62 and len(memory) == 2
+        memory.put([(b"k%d" % i, f"r{i}")])
+    assert len(memory) == 3 and memory.get(b"k0") is None
+    assert memory.get(b"k1") == "r1"  # now the most recently used
+    memory.put([(b"answer", "x" * 60)])  # a 4th entry: the least recently used (k2) goes
+    assert memory.get(b"answer") == "x" * 60
+    assert memory.get(b"k2") is None and memory.get(b"k1") == "r1"
+    memory.put([(b"k9", "y" * 60)])  # 124 bytes > 100: oldest go until it fits
+    assert memory.get(b"answer") is None and memory.size == 62 and len(memory) == 2
+
+
+@pytest.mark.parametrize("text", ["思考" * 10, "🤔" * 10, "é" * 20])
+def test_memory_bounds_count_utf8_bytes_not_characters(text: str) -> None:
+    size = len(text.encode())  # 40 or 60 bytes for 20 characters
+    memory = ReasoningMemory(max_bytes=size * 5 // 2)
+    memory.put([(b"a", text), (b"b", text)])
+    assert memory.size == 2 * size
+    memory.put([(b"c", text)])  # 60 characters would fit, 3 x size bytes do not: the oldest goes
+    assert memory.get(b"a") is None and memory.get(b"c") == text and memory.size == 2 * size
+
+
+def test_entries_expire_after_their_time_to_live() -> None:
+    now = [1000.0]
+    memory = ReasoningMemory(ttl=60, clock=lambda: now[0])
+    memory.put([(b"k", "r")])
+    now[0] += 59
+    assert memory.get(b"k") == "r"
+    now[0] += 2
+    assert memory.get(b"k") is None and len(memory) == 0 and memory.size == 0
+
+
+def test_a_saved_reasoning_is_never_blanked_or_replaced() -> None:
+    memory = ReasoningMemory()
+    memory.put([(b"k", "first")])
+    memory.put([(b"k", "")])  # a reply received with thinking off for the same conversation
+    memory.put([(b"k", "second")])
+    assert memory.get(b"k") == "first"
+    memory.put([(b"bare", ""), (b"bare", "late reasoning")])  # "" yields to a reasoning
+    assert memory.get(b"bare") == "late reasoning"
 
 
 def test_memory_is_thread_safe() -> None:
@@ -172,28 +203,29 @@ def test_memory_is_thread_safe() -> None:
 
     def work(n: int) -> None:
         for i in range(2000):
-            memory.remember(f"r{n}-{i}", [f"c{n}-{i}"], None)
-            memory.recall([f"c{n}-{i - 1}"], None)
+            memory.put([(f"c{n}-{i}".encode(), f"r{n}-{i}")])
+            memory.get(f"c{n}-{i - 1}".encode())
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(memory) == 500 and memory._chars == sum(len(v) for v in memory._items.values())
+    assert len(memory) == 500 and memory.size == sum(len(v) for v, _ in memory._items.values())
 
 
 def test_compat_off_remembers_nothing() -> None:
     with FakeDeepSeek() as ds:
         http = create_http_client(verify=False, compat=False)
         client = create_client(ds.api_key, base_url=ds.base_url, http_client=http, compat=False)
+        before = len(http.memory)
         client.chat.completions.create(model="deepseek-flash", messages=[{"role": "user", "content": "hi"}])
-        assert len(http.memory) == 0
+        assert len(http.memory) == before
         client.close()
 
 
 def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
-    from deepseek_openai._sse import StreamTap, _stream_classes
+    from deepseek_openai._tap import Reply, _SseReader, _stream_classes
 
     pulled: list[bytes] = []
     pieces = [
@@ -213,10 +245,13 @@ def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
             pass
 
     memory = ReasoningMemory()
-    tapped = iter(_stream_classes()[0](Inner(), StreamTap(memory)))
+    reply = Reply(Scope(b"acct", memory, None), Transcript(b"acct"), None)
+    tapped = iter(_stream_classes()[0](Inner(), _SseReader(reply, lambda piece: piece)))
     for index, piece in enumerate(pieces[:3]):
         assert next(tapped) == piece and len(pulled) == index + 1  # nothing read ahead, nothing held back
-    assert memory.recall([], "Hi") == "Think."  # remembered when the finish_reason chunk passed, before [DONE]
+    turn = Transcript(b"acct")
+    turn.add({"role": "assistant", "content": "Hi"})
+    assert memory.get(turn.key()) == "Think."  # remembered when the finish_reason chunk passed, before [DONE]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
@@ -252,17 +287,25 @@ def test_a_turn_received_with_thinking_off_sends_the_next_tool_request_without_t
 
 
 def _tap_reads(lines: list[dict[str, Any] | str]) -> tuple[str | None, str | None]:
-    """Feed SSE events (dicts are dumped compactly, strings sent as written) and return what the tap remembered."""
+    """Feed SSE events (dicts are dumped compactly, strings sent as written); return the reasoning of the turns read.
+
+    The first item is that of a turn with one tool call ``f({})``, the second that of a turn answering "Done 🎉".
+    """
     import json
 
-    from deepseek_openai._sse import StreamTap
+    from deepseek_openai._tap import StreamTap
 
-    memory = ReasoningMemory()
-    tap = StreamTap(memory)
+    tap = StreamTap()
+    messages: list[dict[str, Any]] = []
     for line in lines:
         text = line if isinstance(line, str) else json.dumps(line, separators=(",", ":"), ensure_ascii=False)
-        tap.feed(b"data: " + text.encode() + b"\n\n")
-    return memory.recall(["call_1"], None), memory.recall([], "Done 🎉")
+        messages += tap.feed(b"data: " + text.encode() + b"\n\n")
+    by_call = [m["reasoning_content"] for m in messages if m["tool_calls"] == [CALL_F]]
+    by_text = [m["reasoning_content"] for m in messages if m["content"] == "Done 🎉" and not m["tool_calls"]]
+    return (by_call or [None])[0], (by_text or [None])[0]
+
+
+CALL_F = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
 
 
 def _event(delta: Any, finish: str | None = None, **extra: Any) -> dict[str, Any]:

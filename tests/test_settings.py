@@ -158,3 +158,71 @@ def test_repr_hides_the_key() -> None:
     s = resolve_settings("sk-secret-value-9999")
     assert "secret" not in repr(s)
     assert "9999" not in repr(s)
+
+
+def test_missing_key_fix_points_at_the_offline_double() -> None:
+    # Issue 18 item 7: someone without a key learns how to try everything offline.
+    with pytest.raises(MissingAPIKeyError) as info:
+        resolve_settings(env_file=False)
+    assert "`deepseek-openai serve`" in info.value.fix
+    assert "deepseek_openai.testing.FakeDeepSeek" in info.value.fix
+    assert "api_key=" in info.value.fix  # the Python fix keeps naming the argument
+
+
+SECRET = "sk-dotenv-secret-0000000000"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (f'DEEPSEEK_API_KEY="{SECRET}\n', 1),  # an unclosed quote
+        (f"DEEPSEEK_API_KEY:{SECRET}\n", 1),  # YAML habit: python-dotenv reads a name with no value, silently
+        (f"DEEPSEEK_API_KEY: {SECRET}\n", 1),
+        (f"# settings\nX=1\n\n\nDEEPSEEK_API_KEY {SECRET}\n", 5),  # the statement's own line, after blank lines
+    ],
+)
+def test_unparsable_dotenv_is_named_with_path_and_line(
+    text: str, line: int, tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Issue 18 item 9: not "no .env file had it", and nothing printed or logged on the way.
+    env = tmp_path / ".env"
+    env.write_text(text)
+    with pytest.raises(MissingAPIKeyError) as info:
+        resolve_settings()
+    message = str(info.value)
+    assert f"could not read line {line} of {env}" in message
+    assert "no .env file had it" not in message
+    assert f"write the key in {env} as one line DEEPSEEK_API_KEY=sk-..." in info.value.fix
+    assert SECRET not in message and SECRET[3:] not in message  # the line's text is never quoted
+    assert not [r for r in caplog.records if r.name.startswith("dotenv")]
+    assert capfd.readouterr() == ("", "")
+
+
+def test_unparsable_lines_are_all_named(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("A='x\nB=1\nC:2\n")
+    with pytest.raises(MissingAPIKeyError, match=r"could not read lines 1 and 3 of .* so it skipped those lines"):
+        resolve_settings()
+
+
+def test_key_found_despite_an_unparsable_line_warns_with_path_and_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text(f"DEEPSEEK_API_KEY={SECRET}\nDEEPSEEK_BASE_URL:http://proxy.test\n")
+    with pytest.warns(UserWarning, match=r"could not read line 2 of .*\.env as NAME=value") as caught:
+        settings = resolve_settings()
+    assert (settings.api_key, settings.base_url) == (SECRET, DEFAULT_BASE_URL)  # the good lines still count
+    assert caught[0].filename == __file__  # attributed to the caller, not to the package
+    assert not [r for r in caplog.records if r.name.startswith("dotenv")]
+    assert capfd.readouterr() == ("", "")
+
+
+def test_dotenv_values_are_read_as_python_dotenv_reads_them(tmp_path: Path) -> None:
+    # Leaving the unreadable statements out changes nothing else: quotes, export, comments and ${VAR} expansion.
+    (tmp_path / ".env").write_text(
+        'export BASE=http://proxy.test\nbroken: oops\nDEEPSEEK_BASE_URL="${BASE}/deepseek" # comment\n'
+        "DEEPSEEK_API_KEY='sk-single-quoted-0000'\n"
+    )
+    with pytest.warns(UserWarning, match="line 2"):
+        settings = resolve_settings()
+    assert (settings.api_key, settings.base_url) == ("sk-single-quoted-0000", "http://proxy.test/deepseek")

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from deepseek_openai import InvalidRequestError, ReasoningStore, ReasoningStoreError, open_store
-from deepseek_openai._stores import CONFLICT, DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
+from deepseek_openai._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
 
 REASONING = "The user wants the weather in Paris; I should call get_weather."
 
@@ -67,14 +67,18 @@ def test_same_value_again_is_kept(store: SQLiteStore) -> None:
     assert store.get(["a1"]) == {"a1": REASONING}
 
 
-@pytest.mark.parametrize(("first", "second"), [(REASONING, "other"), (REASONING, ""), ("", REASONING)])
-def test_a_different_value_makes_the_key_a_conflict_that_stays(store: SQLiteStore, first: str, second: str) -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [(REASONING, "other", REASONING), (REASONING, "", REASONING), ("", REASONING, REASONING)],
+)
+def test_the_first_reasoning_stays_and_an_empty_one_yields(
+    store: SQLiteStore, first: str, second: str, kept: str
+) -> None:
     store.put({"a1": first, "b2": "unrelated"})
     store.put({"a1": second, "b2": "unrelated"})
-    assert store.get(["a1", "b2"]) == {"a1": CONFLICT, "b2": "unrelated"}
-    store.put({"a1": first})  # neither value wins back an ambiguous key
-    store.put({"a1": second})
-    assert store.get(["a1"]) == {"a1": CONFLICT}
+    assert store.get(["a1", "b2"]) == {"a1": kept, "b2": "unrelated"}
+    store.put({"a1": "a third"})  # nothing replaces a reasoning once saved
+    assert store.get(["a1"]) == {"a1": kept}
 
 
 def test_text_comes_back_exactly_as_it_went_in(store: SQLiteStore) -> None:
@@ -105,16 +109,17 @@ def test_saving_the_same_value_renews_the_time_to_live(store: SQLiteStore, clock
     assert store.get(["a1"]) == {}
 
 
-def test_an_expired_key_takes_a_new_value_without_conflict(store: SQLiteStore, clock: Clock) -> None:
+def test_an_expired_key_takes_a_new_value(store: SQLiteStore, clock: Clock) -> None:
     store.put({"a1": REASONING})
     clock.now += 10
     store.put({"a1": "a later conversation's reasoning"})
     assert store.get(["a1"]) == {"a1": "a later conversation's reasoning"}
 
 
-def test_a_conflict_expires_too(store: SQLiteStore, clock: Clock) -> None:
+def test_a_kept_value_expires_too(store: SQLiteStore, clock: Clock) -> None:
     store.put({"a1": "x"})
     store.put({"a1": "y"})
+    assert store.get(["a1"]) == {"a1": "x"}
     clock.now += 10
     assert store.get(["a1"]) == {}
     store.put({"a1": "z"})
@@ -223,7 +228,7 @@ def test_a_locked_database_is_an_error_after_the_busy_timeout_and_reads_go_on(tm
 async def test_async_twins(store: SQLiteStore) -> None:
     await store.aput({"a1": REASONING})
     await store.aput({"a1": "other", "b2": ""})
-    assert await store.aget(["a1", "b2", "c3"]) == {"a1": CONFLICT, "b2": ""}
+    assert await store.aget(["a1", "b2", "c3"]) == {"a1": REASONING, "b2": ""}
 
 
 async def test_a_waiting_async_write_does_not_block_the_event_loop(tmp_path: Path) -> None:
@@ -271,7 +276,7 @@ def test_threads_share_one_store(store: SQLiteStore) -> None:
 
 PREAMBLE = """
 import json, os, sys
-from deepseek_openai._stores import CONFLICT, open_store
+from deepseek_openai._stores import open_store
 store = open_store(sys.argv[1])
 """
 
@@ -306,11 +311,11 @@ def check_processes_share_the_store(url: str, cwd: Path, ns: str = "") -> None:
     assert got == {k1: "alpha", k2: "same"}
     run_store_process(url, f"store.put({{{k1!r}: 'beta', {k2!r}: 'same'}}); print('null')", cwd)
     got = run_store_process(url, f"print(json.dumps(store.get([{k1!r}, {k2!r}])))", cwd)
-    assert got == {k1: CONFLICT, k2: "same"}
+    assert got == {k1: "alpha", k2: "same"}  # the first reasoning stays
 
 
 def check_concurrent_writers(url: str, cwd: Path, ns: str = "") -> None:
-    """Four processes write at once: shared keys agree, split keys disagree, own keys are each process's."""
+    """Four processes write at once: shared keys agree, split keys keep one writer's value, own keys stay apart."""
     code = f"""
 n = int(sys.argv[2])
 for i in range(0, 200, 10):
@@ -338,9 +343,10 @@ print('null')
     keys = [f"{ns}shared{j}" for j in range(200)] + [f"{ns}split{j}" for j in range(200)]
     keys += [f"{ns}own{n}-{j}" for n in range(4) for j in range(200)]
     got = run_store_process(url, f"print(json.dumps(store.get({keys!r})))", cwd)
+    split = {key: got.pop(key) for key in [f"{ns}split{j}" for j in range(200)]}
+    assert set(split.values()) <= {f"from{n}" for n in range(4)}  # one writer's value each, never a blend
     assert got == {
         **{f"{ns}shared{j}": f"same{j}" for j in range(200)},
-        **{f"{ns}split{j}": CONFLICT for j in range(200)},
         **{f"{ns}own{n}-{j}": f"mine{j}" for n in range(4) for j in range(200)},
     }
 

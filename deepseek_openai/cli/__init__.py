@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from ._common import Context, UsageError
 from ._parser import build_parser
-from ._wording import cli_fix, cli_warning
+from ._wording import cli_fix, cli_message, cli_warning
 
 __all__ = ["main"]
 
@@ -34,7 +34,8 @@ def _versions() -> str:
 def describe_error(exc: BaseException) -> tuple[str, str]:
     """Return ``(what went wrong, how to fix it)`` for an error, without any part of the key beyond ``…abcd``.
 
-    The fix names the CLI's flags where the library's names Python (``--no-thinking``, not ``**thinking(False)``).
+    Both name the CLI's flags and variables where the library's texts name Python (``--no-thinking``, not
+    ``**thinking(False)``; ``--base-url``, not ``base_url=``): every command's error goes through here.
 
     Args:
         exc: our own error, an SDK error, or anything else.
@@ -47,7 +48,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     from deepseek_openai import DeepSeekError
 
     if isinstance(exc, DeepSeekError):
-        return exc.message, cli_fix(exc.fix)
+        return cli_message(exc.message), cli_fix(exc.fix)
     if isinstance(exc, UsageError):
         message, _, fix = str(exc).partition(": ")
         return message, fix

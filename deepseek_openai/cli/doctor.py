@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Any
 
 from ._common import Context
-from ._wording import cli_fix
+from ._wording import cli_warning
 
 __all__ = ["compare_models", "installed_versions", "run_doctor", "run_serve"]
 
@@ -52,8 +53,17 @@ def compare_models(listed: list[str]) -> list[str]:
     return problems
 
 
+def _problem(exc: BaseException) -> str:
+    from . import describe_error
+
+    message, fix = describe_error(exc)
+    return f"{message} Fix: {fix}" if fix else message
+
+
 def _settings(ctx: Context, problems: list[str]) -> Any:
     from deepseek_openai import DeepSeekError, MissingAPIKeyError, redact, resolve_settings
+
+    from . import describe_error
 
     if ctx.offline:
         fake = ctx.start_fake()
@@ -63,8 +73,9 @@ def _settings(ctx: Context, problems: list[str]) -> Any:
     try:
         settings = resolve_settings(None, ctx.args.base_url, env_file=ctx.args.env_file)
     except DeepSeekError as exc:
-        ctx.out("key:       none found" if isinstance(exc, MissingAPIKeyError) else f"key:       {exc.message}")
-        problems.append(f"{exc.message} Fix: {cli_fix(exc.fix)}")
+        found = "none found" if isinstance(exc, MissingAPIKeyError) else describe_error(exc)[0]
+        ctx.out(f"key:       {found}")
+        problems.append(_problem(exc))
         if isinstance(exc, MissingAPIKeyError):
             _base_url_alone(ctx, problems)
         return None
@@ -72,19 +83,25 @@ def _settings(ctx: Context, problems: list[str]) -> Any:
         settings.key_source, settings.key_source
     )
     ctx.out(f"key:       {redact(settings.api_key)}  (from {source})")
-    ctx.out(f"base URL:  {settings.base_url}  ({settings.base_url_source})")
+    ctx.out(f"base URL:  {settings.base_url}  ({_url_source(settings.base_url_source)})")
     return settings
+
+
+def _url_source(source: str) -> str:
+    return "--base-url" if source == "argument" else source
 
 
 def _base_url_alone(ctx: Context, problems: list[str]) -> None:
     from deepseek_openai import DeepSeekError, resolve_settings
 
     try:  # a stand-in key: the base URL is resolved the same way with or without one
-        where = resolve_settings("sk-stand-in", ctx.args.base_url, env_file=ctx.args.env_file)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a .env line it skipped is already named by the missing-key problem
+            where = resolve_settings("sk-stand-in", ctx.args.base_url, env_file=ctx.args.env_file)
     except DeepSeekError as exc:
-        problems.append(f"{exc.message} Fix: {cli_fix(exc.fix)}")
+        problems.append(_problem(exc))
     else:
-        ctx.out(f"base URL:  {where.base_url}  ({where.base_url_source})")
+        ctx.out(f"base URL:  {where.base_url}  ({_url_source(where.base_url_source)})")
 
 
 def _live(ctx: Context, problems: list[str]) -> None:
@@ -102,9 +119,8 @@ def _live(ctx: Context, problems: list[str]) -> None:
             problems.append("the balance cannot pay for requests. Fix: top up at https://platform.deepseek.com/top_up")
         listed = [m.id for m in client.models.list()]
     except Exception as exc:  # noqa: BLE001 - doctor reports every failure as a finding instead of stopping
-        message, fix = describe_error(exc)
-        ctx.out(f"live:      failed: {message}")
-        problems.append(f"{message} Fix: {fix}" if fix else message)
+        ctx.out(f"live:      failed: {describe_error(exc)[0]}")
+        problems.append(_problem(exc))
         return
     diffs = compare_models(listed)
     verdict = "matches our model table" if not diffs else f"{len(diffs)} difference(s) from our model table"
@@ -131,11 +147,16 @@ def run_doctor(ctx: Context) -> int:
         ctx.out(f"ignored:   {', '.join(ignored)} (set, but never sent to DeepSeek)")
     else:
         ctx.out("ignored:   no OPENAI_* variables set")
-    settings = _settings(ctx, problems)
-    if settings is not None:
-        _live(ctx, problems)
-    else:
-        ctx.out("live:      skipped (no usable key)")
+    with warnings.catch_warnings(record=True) as caught:
+        # A warning about the set-up (e.g. a .env line python-dotenv skipped) is a finding like any other.
+        warnings.simplefilter("always")
+        settings = _settings(ctx, problems)
+        if settings is not None:
+            _live(ctx, problems)
+        else:
+            ctx.out("live:      skipped (no usable key)")
+    for text in dict.fromkeys(cli_warning(str(w.message)) for w in caught):
+        problems.append(text)
     if not problems:
         ctx.out("result:    everything looks right")
         return 0

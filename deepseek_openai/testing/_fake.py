@@ -193,7 +193,11 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
         options = {"api_key": self.api_key, "base_url": self.base_url, "env_file": False, **kwargs}
         if options.get("http_client") is None:
             # Plain http on loopback: skipping the CA bundle makes a client ~40 ms cheaper to build.
-            hook = {k: options[k] for k in ("legacy_models", "compat", "missing_reasoning") if k in options}
+            hook: dict[str, Any] = {
+                k: options[k] for k in ("legacy_models", "compat", "missing_reasoning") if k in options
+            }
+            if "reasoning_store" in options:
+                hook["reasoning_store"] = options.pop("reasoning_store")  # the HTTP client carries the store
             options["http_client"] = make_http(verify=False, **hook)
         return options
 

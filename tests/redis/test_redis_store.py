@@ -24,7 +24,7 @@ import pytest
 import redis
 
 from deepseek_openai import ReasoningStoreError, open_store
-from deepseek_openai._stores import CONFLICT, REDIS_KEY_PREFIX, RedisStore
+from deepseek_openai._stores import REDIS_KEY_PREFIX, RedisStore
 from tests.test_stores import REASONING, check_concurrent_writers, check_processes_share_the_store
 
 # Read at import: the autouse clean_env fixture removes DEEPSEEK_* variables before each test.
@@ -64,10 +64,10 @@ def test_the_merge_rule(ns: str) -> None:
     assert store.get([a, b, c]) == {a: REASONING, b: ""}
     store.put({a: REASONING, b: ""})
     assert store.get([a, b]) == {a: REASONING, b: ""}
-    store.put({a: "another conversation's reasoning", b: "x"})
-    assert store.get([a, b]) == {a: CONFLICT, b: CONFLICT}
-    store.put({a: REASONING})
-    assert store.get([a]) == {a: CONFLICT}
+    store.put({a: "a later reasoning", b: "x"})  # the first reasoning stays; "" (thinking off) yields to one
+    assert store.get([a, b]) == {a: REASONING, b: "x"}
+    store.put({a: "", b: "y"})  # nothing blanks or replaces a saved reasoning
+    assert store.get([a, b]) == {a: REASONING, b: "x"}
     store.close()
 
 
@@ -94,8 +94,8 @@ def test_entries_expire_and_a_save_renews_them(ns: str, raw: Any) -> None:
     before = raw.pttl(REDIS_KEY_PREFIX + ns + "kept"), raw.pttl(REDIS_KEY_PREFIX + ns + "split")
     store.put({ns + "kept": REASONING, ns + "split": "z"})
     after = raw.pttl(REDIS_KEY_PREFIX + ns + "kept"), raw.pttl(REDIS_KEY_PREFIX + ns + "split")
-    assert after[0] > before[0] and after[1] > before[1]  # renewed, the conflict too
-    assert store.get([ns + "kept", ns + "split"]) == {ns + "kept": REASONING, ns + "split": CONFLICT}
+    assert after[0] > before[0] and after[1] > before[1]  # renewed, also by a save the key did not take
+    assert store.get([ns + "kept", ns + "split"]) == {ns + "kept": REASONING, ns + "split": "x"}
 
 
 def test_an_expired_key_takes_a_new_value(ns: str) -> None:
@@ -140,8 +140,9 @@ async def test_async_twins(ns: str) -> None:
     a, b = ns + "a", ns + "b"
     await store.aput({a: REASONING, b: ""})
     await store.aput({a: "other"})
-    assert await store.aget([a, b, ns + "c"]) == {a: CONFLICT, b: ""}
-    assert store.get([a]) == {a: CONFLICT}  # the sync client sees what the async one wrote
+    assert await store.aget([a, b, ns + "c"]) == {a: REASONING, b: ""}
+    await store.aput({b: REASONING})
+    assert store.get([a, b]) == {a: REASONING, b: REASONING}  # the sync client sees what the async one wrote
 
 
 def test_each_event_loop_gets_a_client_closed_with_the_loop(ns: str) -> None:
