@@ -14,6 +14,7 @@ import json
 import math
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 import types
@@ -96,6 +97,47 @@ def bench_tool_loop(ds: Any, calls: int, stream_calls: int, n: int, turns: int) 
     rows.append(("  Python function calls per request, filled from memory (cProfile)", -e, -f, e / f, "info"))
     e, f = calls_per(lambda: send(ours, rebuilt, True), 30), calls_per(lambda: send(raw, full, True), 30)
     rows.append(("  the same, streaming", -e, -f, e / f, "info"))
+    return rows
+
+
+def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
+    """The tool loop with a durable store, as a request landing on a worker that never saw the history.
+
+    Before each request the process memory is emptied, so the 12 turns are read from the store (one batched
+    ``get``) and the reply is written to it (one ``put``): the store's whole cost on every request.
+    """
+    from deepseek_openai._passback import missing_turns, origin_of
+
+    ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0, reasoning_store=url)
+    raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
+    rebuilt, full, pairs = histories(turns)
+    account = account_of(f"Bearer {ds.api_key}", origin_of(ds.base_url))
+    found, _ = missing_turns({"messages": rebuilt}, account)
+    ours._client.reasoning_store.put({t.key.hex(): r for t, (_, r) in zip(found, pairs, strict=True)})  # type: ignore[attr-defined]
+
+    def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
+        if client is ours:
+            process_memory().clear()
+        reply: Any = client.chat.completions.create(
+            model="deepseek-flash",
+            messages=messages,  # type: ignore[arg-type]
+            tools=[TOOL],  # type: ignore[list-item]
+            stream=stream,
+            extra_body={"thinking": {"type": "enabled"}},
+        )
+        return list(reply) if stream else reply
+
+    send(ours, rebuilt), send(raw, full)
+    m = 4 * n
+    per, per_stream = -(-calls // m), -(-stream_calls // m)
+    target = "≤ 1.10" if label == "SQLite" else "≤ 1.15"
+    a, b, r = rounds(timed(lambda: send(ours, rebuilt), per), timed(lambda: send(raw, full), per), m)
+    rows: list[Row] = [(f"tool loop, {turns} rounds, filled from a {label} store, non-streaming", a, b, r, target)]
+    c, d, r = rounds(
+        timed(lambda: send(ours, rebuilt, True), per_stream), timed(lambda: send(raw, full, True), per_stream), m
+    )
+    rows.append((f"  the same, streaming ({per_stream * m} calls per side)", c, d, r, target))
+    ours.close()
     return rows
 
 
@@ -247,14 +289,23 @@ def bench_import(n: int) -> list[Row]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and calls (a smoke run)")
+    parser.add_argument(
+        "--redis", default="", help="redis://host:port/db of a loopback redis-server for the Redis rows"
+    )
+    parser.add_argument("--only-stores", action="store_true", help="only the rows with a durable store")
     args = parser.parse_args()
     n = 5 if args.quick else 10
     calls, stream_calls = (100, 40) if args.quick else (600, 200)
-    rows = bench_import(2 * n)  # fresh processes vary by several per cent: twice the rounds
-    with double_process() as ds:
-        rows += bench_tool_loop(ds, calls, stream_calls, n, turns=12)
-    rows += bench_hook_alone(turns=12)
-    rows += bench_memory(100_000)
+    rows = [] if args.only_stores else bench_import(2 * n)  # fresh processes vary by several per cent: twice the rounds
+    with double_process() as ds, tempfile.TemporaryDirectory() as folder:
+        if not args.only_stores:
+            rows += bench_tool_loop(ds, calls, stream_calls, n, turns=12)
+        rows += bench_store_loop(ds, "SQLite", f"sqlite:///{folder}/reasoning.db", calls, stream_calls, n, turns=12)
+        if args.redis:
+            rows += bench_store_loop(ds, "Redis", args.redis, calls, stream_calls, n, turns=12)
+    if not args.only_stores:
+        rows += bench_hook_alone(turns=12)
+        rows += bench_memory(100_000)
     print_table(rows, n)
 
 

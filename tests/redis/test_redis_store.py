@@ -64,9 +64,9 @@ def test_the_merge_rule(ns: str) -> None:
     assert store.get([a, b, c]) == {a: REASONING, b: ""}
     store.put({a: REASONING, b: ""})
     assert store.get([a, b]) == {a: REASONING, b: ""}
-    store.put({a: "a later reasoning", b: "x"})  # the first reasoning stays; "" (thinking off) yields to one
+    store.put({a: "a later reasoning", b: "x"})  # the first reasoning stays; "" yields to a reasoning
     assert store.get([a, b]) == {a: REASONING, b: "x"}
-    store.put({a: "", b: "y"})  # nothing blanks or replaces a saved reasoning
+    store.put({b: ""})
     assert store.get([a, b]) == {a: REASONING, b: "x"}
     store.close()
 
@@ -94,7 +94,7 @@ def test_entries_expire_and_a_save_renews_them(ns: str, raw: Any) -> None:
     before = raw.pttl(REDIS_KEY_PREFIX + ns + "kept"), raw.pttl(REDIS_KEY_PREFIX + ns + "split")
     store.put({ns + "kept": REASONING, ns + "split": "z"})
     after = raw.pttl(REDIS_KEY_PREFIX + ns + "kept"), raw.pttl(REDIS_KEY_PREFIX + ns + "split")
-    assert after[0] > before[0] and after[1] > before[1]  # renewed, also by a save the key did not take
+    assert after[0] > before[0] and after[1] > before[1]  # renewed, the kept first value too
     assert store.get([ns + "kept", ns + "split"]) == {ns + "kept": REASONING, ns + "split": "x"}
 
 
@@ -141,8 +141,8 @@ async def test_async_twins(ns: str) -> None:
     await store.aput({a: REASONING, b: ""})
     await store.aput({a: "other"})
     assert await store.aget([a, b, ns + "c"]) == {a: REASONING, b: ""}
-    await store.aput({b: REASONING})
-    assert store.get([a, b]) == {a: REASONING, b: REASONING}  # the sync client sees what the async one wrote
+    await store.aput({b: "late"})
+    assert store.get([a, b]) == {a: REASONING, b: "late"}  # the sync client sees what the async one wrote
 
 
 def test_each_event_loop_gets_a_client_closed_with_the_loop(ns: str) -> None:
@@ -192,8 +192,10 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        password = self.args[self.args.index("--requirepass") + 1] if "--requirepass" in self.args else None
-        probe = redis.Redis(port=self.port, password=password, socket_connect_timeout=1)
+        probe = redis.Redis(port=self.port, socket_connect_timeout=1)
+        password = dict(zip(self.args[::2], self.args[1::2], strict=False)).get("--requirepass")
+        if password:
+            probe = redis.Redis(port=self.port, password=password, socket_connect_timeout=1)
         assert poll(lambda: self._answers(probe)), "redis-server did not start"
         probe.close()
 
@@ -290,7 +292,7 @@ def test_a_full_server_refusing_writes_is_a_store_error() -> None:
     own.start()
     try:
         store = RedisStore(f"redis://127.0.0.1:{own.port}/0", ttl=60)
-        with pytest.raises(ReasoningStoreError, match="maxmemory"):
+        with pytest.raises(ReasoningStoreError, match=r"OOM|OutOfMemoryError"):
             for i in range(20):
                 store.put({f"k{i}": "x" * 500_000})
     finally:
