@@ -191,7 +191,11 @@ def _ttl(url: str, params: Mapping[str, str]) -> float:
     except ValueError:
         ttl = math.nan
     if not (math.isfinite(ttl) and ttl > 0):
-        raise _bad_url(url, f"ttl={raw!r} is not a positive number of seconds", "pass ttl=SECONDS, e.g. ttl=86400.")
+        raise _bad_url(
+            url,
+            f"ttl={raw!r} is not a positive number of seconds",
+            "write ttl=SECONDS in the store URL, e.g. sqlite:///reasoning.db?ttl=86400 (one day).",
+        )
     return ttl
 
 
@@ -215,7 +219,7 @@ def _parse_sqlite(url: str) -> tuple[Path, float, int]:
             raise _bad_url(
                 url,
                 f"max_bytes={raw_bytes!r} is not a positive whole number of bytes",
-                "pass e.g. max_bytes=268435456.",
+                "write max_bytes=N (bytes) in the store URL, e.g. sqlite:///reasoning.db?max_bytes=268435456.",
             )
         max_bytes = int(raw_bytes)
     path = Path(os.path.abspath(raw_path))
@@ -226,7 +230,8 @@ def _parse_sqlite(url: str) -> tuple[Path, float, int]:
         raise _bad_url(
             url,
             f"the folder {path.parent} does not exist{tilde}",
-            f"create the folder {path.parent} first, or name a file in an existing folder.",
+            f"create the folder {path.parent} first, or point DEEPSEEK_REASONING_STORE / reasoning_store= at a file in "
+            "an existing folder.",
         )
     return path, ttl, max_bytes
 
@@ -346,7 +351,7 @@ class SQLiteStore:
             # Reasoning is the user's data: the file is created private; SQLite gives -wal/-shm the same mode.
             os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         except OSError as err:
-            raise self._error(f"cannot create the file ({err.strerror})") from None
+            raise self._error(f"cannot open or create the file ({err.strerror})") from None
         self._setup()
 
     def __repr__(self) -> str:
@@ -554,16 +559,15 @@ class RedisStore:
         return f"RedisStore({self._shown!r}, ttl={self.ttl:g})"
 
     def _options(self, *, asynchronous: bool) -> dict[str, Any]:
+        from redis.asyncio.retry import Retry as AsyncRetry
         from redis.backoff import NoBackoff
         from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.retry import Retry
 
-        if asynchronous:
-            from redis.asyncio.retry import Retry
-        else:
-            from redis.retry import Retry  # type: ignore[assignment]
         # One immediate retry on a dropped connection (a server restart leaves stale pooled connections); none
         # on a timeout, so an unreachable server costs one timeout, not several with backoff.
-        retry = Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
+        kind: Any = AsyncRetry if asynchronous else Retry
+        retry = kind(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
         return {"socket_connect_timeout": self.timeout, "socket_timeout": self.timeout, "retry": retry}
 
     def _scrub(self, text: str) -> str:

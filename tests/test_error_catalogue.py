@@ -138,6 +138,21 @@ def _ray_batch(**options: Any) -> Any:
     return on_ray.run_batch(None, api_key=KEY, base_url=OFFLINE, **options)  # type: ignore[arg-type]
 
 
+def _redis_store_without_redis_py() -> None:
+    import sys
+
+    with mock.patch.dict(sys.modules, {"redis": None}):  # as if the [redis] extra were not installed
+        ds.create_client(KEY, base_url=OFFLINE, env_file=False, reasoning_store="redis://127.0.0.1:6379/0")
+
+
+def _store_file_not_a_database() -> None:
+    # A fixed absolute path, so the message (which names the file) reads the same on every run.
+    folder = Path("/tmp/deepseek-openai-catalogue")
+    folder.mkdir(exist_ok=True)
+    (folder / "notes.db").write_text("my notes, not a database\n" * 100)
+    ds.create_client(KEY, base_url=OFFLINE, env_file=False, reasoning_store=f"sqlite:///{folder}/notes.db")
+
+
 BATCH_LINE = (
     '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "%s", "messages": [%s]}}'
 )
@@ -536,6 +551,26 @@ CASES: list[Case] = [
         "InvalidRequestError",
         lambda: _ray_batch(concurrency=8, currency="EUR"),
     ),
+    Case(
+        "store",
+        "`reasoning_store='postgres://...'` (not a store URL)",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store="postgres://db.example/reasoning"),
+    ),
+    Case(
+        "store",
+        "a SQLite store in a folder that does not exist",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store="sqlite:////no-such-folder/reasoning.db"),
+    ),
+    Case(
+        "store",
+        "a store URL with `?ttl=0`",
+        "InvalidRequestError",
+        lambda: ds.create_client(KEY, reasoning_store="sqlite:///reasoning.db?ttl=0"),
+    ),
+    Case("store", "a Redis store without redis-py installed", "InvalidRequestError", _redis_store_without_redis_py),
+    Case("store", "a SQLite store file that is not a database", "ReasoningStoreError", _store_file_not_a_database),
     Case(
         "client",
         "`client.with_options(http_client=<plain httpx client>)`",
