@@ -80,6 +80,28 @@ def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
         )
 
 
+def _options(
+    api_key: str | None,
+    base_url: str | None,
+    env_file: EnvFile,
+    beta: bool,
+    hook: dict[str, Any],
+    reasoning_store: object,
+    kwargs: dict[str, Any],
+    http_class: type[DeepSeekHttpClient] | type[AsyncDeepSeekHttpClient],
+) -> tuple[dict[str, Any], Origin]:
+    # The shared part of both factories: checks, settings, and our own HTTP client unless one was given.
+    _check_modes(hook["legacy_models"], hook["missing_reasoning"])
+    _check_store(reasoning_store, kwargs)
+    legacy = hook["legacy_models"] if hook["compat"] else "pass"
+    options, origin = _prepare(api_key, base_url, env_file, beta, legacy, kwargs)
+    if options.get("http_client") is None:
+        http = http_class(**hook, reasoning_store=reasoning_store)
+        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
+        options["http_client"] = http
+    return options, origin
+
+
 def _check_store(reasoning_store: object, kwargs: dict[str, Any]) -> None:
     if reasoning_store is not None and kwargs.get("http_client") is not None:
         raise InvalidRequestError(
@@ -153,18 +175,8 @@ def create_client(
         InvalidRequestError: an empty or malformed key or base URL, a missing ``env_file``, a bad mode; from a
             copy: ``api_key`` given as a callable while ``OPENAI_CUSTOM_HEADERS`` has an Authorization line.
     """
-    _check_modes(legacy_models, missing_reasoning)
-    _check_store(reasoning_store, kwargs)
-    options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
-    if options.get("http_client") is None:
-        http = DeepSeekHttpClient(
-            legacy_models=legacy_models,
-            compat=compat,
-            missing_reasoning=missing_reasoning,
-            reasoning_store=reasoning_store,
-        )
-        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
-        options["http_client"] = http
+    hook = {"legacy_models": legacy_models, "compat": compat, "missing_reasoning": missing_reasoning}
+    options, origin = _options(api_key, base_url, env_file, beta, hook, reasoning_store, kwargs, DeepSeekHttpClient)
     return guard_copies(openai.OpenAI(**options), origin)
 
 
@@ -184,18 +196,10 @@ def create_async_client(
 
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
-    _check_modes(legacy_models, missing_reasoning)
-    _check_store(reasoning_store, kwargs)
-    options, origin = _prepare(api_key, base_url, env_file, beta, legacy_models if compat else "pass", kwargs)
-    if options.get("http_client") is None:
-        http = AsyncDeepSeekHttpClient(
-            legacy_models=legacy_models,
-            compat=compat,
-            missing_reasoning=missing_reasoning,
-            reasoning_store=reasoning_store,
-        )
-        http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
-        options["http_client"] = http
+    hook = {"legacy_models": legacy_models, "compat": compat, "missing_reasoning": missing_reasoning}
+    options, origin = _options(
+        api_key, base_url, env_file, beta, hook, reasoning_store, kwargs, AsyncDeepSeekHttpClient
+    )
     return guard_copies(openai.AsyncOpenAI(**options), origin)
 
 

@@ -56,27 +56,28 @@ class Reply:
 
     def save(self, messages: Sequence[Mapping[str, Any]]) -> None:
         """Remember these messages in the process memory and, if there is one, the durable store."""
-        pairs = self.entries(messages)
-        if not pairs:
-            return
-        self.scope.memory.put(pairs)
-        if self.scope.store is not None:
+        entries = self._remember(messages)
+        if entries:
             try:
-                self.scope.store.put(hex_entries(pairs))
+                self.scope.store.put(entries)
             except Exception as err:  # noqa: BLE001 - a reply is never lost to a failing store
                 _store_failed(err)
 
     async def asave(self, messages: Sequence[Mapping[str, Any]]) -> None:
         """Remember these messages like :meth:`save`; the store is written without blocking the event loop."""
-        pairs = self.entries(messages)
-        if not pairs:
-            return
-        self.scope.memory.put(pairs)
-        if self.scope.store is not None:
+        entries = self._remember(messages)
+        if entries:
             try:
-                await self.scope.store.aput(hex_entries(pairs))
+                await self.scope.store.aput(entries)
             except Exception as err:  # noqa: BLE001 - a reply is never lost to a failing store
                 _store_failed(err)
+
+    def _remember(self, messages: Sequence[Mapping[str, Any]]) -> dict[str, str] | None:
+        # Into the process memory now; returns what the durable store still has to save (None: nothing).
+        pairs = self.entries(messages)
+        if pairs:
+            self.scope.memory.put(pairs)
+        return hex_entries(pairs) if pairs and self.scope.store is not None else None
 
 
 def _store_failed(err: Exception) -> None:
