@@ -20,6 +20,8 @@ BLOCKS = re.findall(r"```python\n(.*?)```\n", TEXT, flags=re.S)
 FRAMEWORK_BLOCKS = re.findall(r"```python framework\n(.*?)```\n", TEXT, flags=re.S)
 # The Ray snippet needs the ray extra: tests/ray/test_ray.py runs it in the Ray leg of .ci/run.
 RAY_BLOCKS = re.findall(r"```python ray\n(.*?)```\n", TEXT, flags=re.S)
+# A snippet followed by "It prints:" and a plain block must print exactly that block.
+PRINTS = dict(re.findall(r"```python\n(.*?)```\n\nIt prints:\n\n```\n(.*?)```\n", TEXT, flags=re.S))
 
 
 def test_readme_has_snippets() -> None:
@@ -37,9 +39,17 @@ def test_every_python_snippet_is_run_by_one_of_the_runners() -> None:
     assert len(RAY_BLOCKS) == 1 and "RAY_BLOCKS" in (README.parent / "tests" / "ray" / "test_ray.py").read_text()
 
 
+def test_models_snippet_shows_its_output() -> None:
+    assert any("model_info(DEEPSEEK_FLASH)" in block for block in PRINTS)
+
+
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_snippet_runs(
-    index: int, fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    index: int,
+    fake_deepseek: FakeDeepSeek,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     source = BLOCKS[index]
     if "client.responses." in source and not hasattr(openai.OpenAI, "responses"):
@@ -60,3 +70,7 @@ def test_readme_snippet_runs(
         return
     exec(compile(source, f"README.md block {index}", "exec"), {"__name__": f"readme_{index}"})
     assert fake_deepseek.requests or "model_info" in source  # every other snippet talks to the double
+    printed = capsys.readouterr().out
+    assert printed.strip(), "a README snippet must print what it shows (a bare expression prints nothing)"
+    if source in PRINTS:
+        assert printed == PRINTS[source]
