@@ -74,3 +74,20 @@ def test_readme_snippet_runs(
     assert printed.strip(), "a README snippet must print what it shows (a bare expression prints nothing)"
     if source in PRINTS:
         assert printed == PRINTS[source]
+
+
+def test_install_commands_work_from_a_checkout() -> None:
+    # The package is not on PyPI yet: a `pip install deepseek-openai...` line must say it is the PyPI form, and
+    # every `pip install -e '.[extras]'` must name extras pyproject.toml defines.
+    import tomllib
+
+    extras = set(tomllib.loads((README.parent / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    commands = list(re.finditer(r"pip install ([^`\n&;)]*)", TEXT))
+    assert commands
+    for found in commands:
+        args = found.group(1)
+        if "deepseek-openai" in args:
+            assert "PyPI" in TEXT[max(0, found.start() - 120) : found.start()], f"unlabelled PyPI form: {args}"
+        for named in re.findall(r"-e '?\.\[([^\]]*)\]", args):
+            assert set(named.split(",")) <= extras, f"unknown extra in: pip install {args}"
+    assert re.search(r"pip install -e '\.\[ray\]'", TEXT)  # the Ray runner's install, from a checkout
