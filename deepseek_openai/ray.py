@@ -1,6 +1,6 @@
 """The batch runner on Ray: ``run_batch(dataset, concurrency=...)`` returns a ``ray.data.Dataset`` of replies.
 
-Needs the ``ray`` extra (``pip install 'deepseek-openai[ray]'``); the rest of the package never imports Ray.
+Needs the ``ray`` extra (from a checkout: ``pip install -e '.[ray]'``); the rest of the package never imports Ray.
 DeepSeek's concurrency cap is per account (quick_start/rate_limit), so one job actor holds the adaptive limit for
 the whole job and workers lease slots from it in blocks: the job never has more than ``concurrency`` requests in
 flight, and actor round trips are per block, not per request. The actor lives as long as the returned dataset (or
@@ -217,7 +217,23 @@ def _start(o: dict[str, Any]) -> RayBatch:
         compute=ray.data.ActorPoolStrategy(size=o["workers"]),
         num_cpus=o["num_cpus"],
     )
-    return RayBatch(result, job)
+    return RayBatch(result if o["ray_logs"] else _quiet(result), job)
+
+
+def _quiet(dataset: Any) -> Any:
+    """Return ``dataset`` with Ray Data's progress bars and start-of-execution lines off, for this job only."""
+    import ray.data
+    from ray.util.debug import log_once
+
+    try:  # a deep copy gets its own DataContext: a map_batches output shares the input's, which stays as it was
+        quiet = ray.data.Dataset.copy(dataset, _deep_copy=True)
+        context = quiet.context
+    except (AttributeError, TypeError):  # a Ray without these: its own lines stay on
+        return dataset
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    log_once("ray_data_progress_manager_disabled")  # Ray Data's notice that bars are off: ray_logs=True turns them on
+    return quiet
 
 
 def _fetch(ref: Any) -> Any:
@@ -245,6 +261,7 @@ def run_batch(
     max_attempts: int = 8,
     retry_base: float = 0.5,
     progress_interval: float | None = 5.0,
+    ray_logs: bool = False,
     clock: Callable[[], datetime] | None = None,
     seed: int | None = None,
 ) -> ray.data.Dataset:
@@ -283,6 +300,9 @@ def run_batch(
         max_attempts: tries per request on 429, 5xx, timeouts and connection errors.
         retry_base: first back-off pause in seconds.
         progress_interval: seconds between the actor's progress lines; ``None`` for none.
+        ray_logs: also show Ray Data's own output for this job (its progress bars, or progress log lines when
+            stdout is not a terminal, and the start-of-execution lines); off by default, which leaves the actor's
+            progress lines as the job's output.
         clock: returns the current UTC time for ``off_peak`` (tests inject one; it must pickle).
         seed: seeds the back-off jitter.
 

@@ -74,6 +74,34 @@ def test_example_runs_against_the_double(name: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, f"examples/{name} failed:\n{proc.stdout}\n{proc.stderr}"
     for expected in EXPECTED[name]:
         assert expected in proc.stdout, f"{expected!r} missing from the output of examples/{name}:\n{proc.stdout}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], f"examples/{name} left files in the current folder"
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_batch_example_keeps_its_files_in_a_named_folder(tmp_path: Path) -> None:
+    from deepseek_openai.testing import FakeDeepSeek
+
+    with FakeDeepSeek() as ds:
+        proc = _run([str(EXAMPLES / "batch.py"), "out/job"], _env(ds.api_key, ds.base_url), tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "kept in out/job: requests.jsonl, results.jsonl" in proc.stdout
+    folder = tmp_path / "out" / "job"
+    assert sorted(p.name for p in folder.iterdir()) == ["requests.jsonl", "results.jsonl"]
+    assert len((folder / "results.jsonl").read_text().splitlines()) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("args", [[], ["kept"]])
+def test_batch_example_without_a_key_writes_nothing(tmp_path: Path, args: list[str]) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}
+    proc = _run([str(EXAMPLES / "batch.py"), *args], {**env, "PYTHON_DOTENV_DISABLED": "1"}, tmp_path)
+    assert proc.returncode == 1 and "MissingAPIKeyError" in proc.stderr and "DEEPSEEK_API_KEY" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no requests.jsonl, no empty results.jsonl
 
 
 def test_every_example_has_an_expected_entry() -> None:

@@ -1,12 +1,13 @@
 """Framework integration tests: each framework runs for real against FakeDeepSeek, through our client and raw openai.
 
-They need the frameworks (``pip install -e '.[test,integration]'``) and run only when
-``DEEPSEEK_OPENAI_INTEGRATION=1`` is set, as the integration leg of ``.ci/run`` does:
+They need the frameworks and run only when ``DEEPSEEK_OPENAI_INTEGRATION`` names a venv of the integration leg of
+``.ci/run``: ``1`` for the shared one (``pip install -e '.[test,integration]'``), ``llamaindex`` and ``ag2`` for the
+frameworks that need another openai version (extras ``integration-llamaindex``, ``integration-ag2``):
 
     DEEPSEEK_OPENAI_INTEGRATION=1 python -m pytest -q -p no:cacheprovider tests/integration
 
-Without the variable these modules are not collected, so the README's test command stays light. With it, they are
-collected whatever is installed: a missing framework is an import error that fails the run, never a skip.
+Without the variable these modules are not collected, so the README's test command stays light. With it, that venv's
+modules are collected whatever is installed: a missing framework is an import error that fails the run, never a skip.
 """
 
 from __future__ import annotations
@@ -22,8 +23,23 @@ import pytest
 from deepseek_openai import RULES
 from deepseek_openai.testing import FakeDeepSeek
 
-if os.environ.get("DEEPSEEK_OPENAI_INTEGRATION") != "1":
+LEGS = {
+    "1": [
+        *("test_openai_agents.py", "test_langchain_openai.py", "test_instructor.py", "test_pydantic_ai.py"),
+        *("test_smolagents.py", "test_haystack.py", "test_outlines.py"),
+    ],
+    "llamaindex": ["test_llamaindex.py"],
+    "ag2": ["test_ag2.py"],
+}
+"""The test modules of each venv; every venv also runs its README recipes (``test_readme_frameworks.py``)."""
+LEG = os.environ.get("DEEPSEEK_OPENAI_INTEGRATION", "")
+
+if LEG not in LEGS:
     collect_ignore_glob = ["test_*.py"]
+else:
+    collect_ignore = [name for leg, names in LEGS.items() if leg != LEG for name in names]
+    # Haystack reads this once, at import: without it, it would set up usage telemetry (tests stay off the network).
+    os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 TOOL_REASONING = "I need the weather in Paris, so I call get_weather."
 """The reasoning the double gives with the first turn's tool call; the second turn must carry it back verbatim."""

@@ -220,3 +220,38 @@ def test_the_readme_snippet_runs(local_ray: Any, monkeypatch: pytest.MonkeyPatch
         monkeypatch.setenv("DEEPSEEK_BASE_URL", ds.base_url)
         exec(compile(RAY_BLOCKS[0], "README.md ray block", "exec"), {"__name__": "readme_ray"})
         assert len(ds.requests) == 40  # the rerun sent nothing
+
+
+QUIET_SCRIPT = """
+import json, logging, sys
+import ray, ray.data
+from deepseek_openai.ray import start_batch
+from deepseek_openai.testing import FakeDeepSeek
+
+ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
+body = {"model": "deepseek-flash", "messages": [{"role": "user", "content": "hi"}]}
+data = ray.data.from_items([{"custom_id": f"r{i}", "body": body} for i in range(6)])
+with FakeDeepSeek() as ds:
+    for loud in (False, True):
+        print(f"=== ray_logs={loud}", file=sys.stderr, flush=True)
+        with start_batch(data, concurrency=2, ray_logs=loud, api_key=ds.api_key, base_url=ds.base_url) as job:
+            got = job.dataset.take_all()
+        print(f"=== {len(got)} rows; input's progress bars: {data.context.enable_progress_bars}", file=sys.stderr)
+ray.shutdown()
+"""
+
+
+def test_ray_data_output_is_off_unless_ray_logs(tmp_path: Path) -> None:
+    # A process of its own: Ray Data's console lines go to that process's stderr (this module's Ray is silenced).
+    import subprocess
+
+    script = tmp_path / "quiet.py"
+    script.write_text(QUIET_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    _, quiet, loud = done.stderr.split("=== ray_logs=")
+    assert "=== 6 rows; input's progress bars: True" in quiet and "=== 6 rows" in loud  # the caller's context kept
+    ray_data = ("Starting execution of Dataset", "Execution plan of Dataset", "Progress bars", "Total Progress")
+    assert [line for line in quiet.splitlines() if any(s in line for s in ray_data)] == []
+    assert "Starting execution of Dataset" in loud
+    assert "deepseek_openai.ray: batch: 6 ok, 0 failed" in done.stderr  # the actor's own lines still reach the driver
