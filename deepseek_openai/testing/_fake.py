@@ -256,9 +256,10 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
             return handler.send_all(200, [JSON_TYPE], dump(models_body()))
         if kind == "balance":
             return handler.send_all(200, [JSON_TYPE], dump(balance_body(self._balance, self.currency)))
-        failure = self._script.take_error()
-        if isinstance(failure, Fault):
-            return serve_fault(handler, failure, self._wait)
+        scripted = self._script.take_error()
+        if isinstance(scripted, Fault):
+            return serve_fault(handler, scripted, self._wait)
+        failure = scripted
         if failure is None and bad_json:
             failure = parse_error(bad_json)
         if failure is None:

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._checks import check_auth, parse_error
+from ._faults import serve_fault
 from ._files import FileStore, not_found
 from ._responses import check_responses, plan_response
-from ._faults import serve_fault
 from ._script import ApiError, Fault
 from ._webtools import check_fetch, check_search, fetch_body, search_body
 from ._wire import JSON_TYPE, answer, dump
@@ -134,9 +134,10 @@ def serve_new(
     if route == "content":
         # Uploaded files cannot be downloaded: /files/{id}/content is unsupported (api/upload-file).
         return fake._error(handler, ApiError.from_rule("file_content"))
-    failure = fake._script.take_error()
-    if isinstance(failure, Fault):
-        return serve_fault(handler, failure, fake._wait)
+    scripted = fake._script.take_error()
+    if isinstance(scripted, Fault):
+        return serve_fault(handler, scripted, fake._wait)
+    failure = scripted
     if failure is None and route == "upload":
         uploaded = state.files.upload(handler.headers.get("Content-Type", ""), raw, created)
         if isinstance(uploaded, ApiError):
