@@ -42,14 +42,17 @@ def test_offline_batch_writes_every_line_and_a_summary(tmp_path: Path, capsys: p
     assert "tokens: 0 cache hit" in err and "cost: $" in err and "¥" in err
 
 
-def test_an_openai_model_without_model_is_refused_with_the_fix(
+def test_openai_model_names_get_one_grouped_explanation_and_one_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = write_input(tmp_path / "in.jsonl", 2, model="gpt-4o")
+    src = write_input(tmp_path / "in.jsonl", 25, model="gpt-4o-mini")
     code = main(["--offline", "batch", str(src), "-o", str(tmp_path / "out.jsonl")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "line 1: 'gpt-4o' is an OpenAI model name: pass --model deepseek-flash" in err and "line 2:" in err
+    assert "25 lines name OpenAI models ('gpt-4o-mini'): lines 1, 2, 3, 4, 5 and 20 more" in err
+    assert err.count("OpenAI model") == 2  # the explanation and the fix, not a sentence a line
+    assert err.count("--model deepseek-flash") == 1 and "\nfix: pass --model deepseek-flash to replace" in err
+    assert "(CLI)" not in err and "(Python)" not in err
     assert not (tmp_path / "out.jsonl").exists()
 
 
