@@ -304,7 +304,8 @@ def run_batch(
         sent; ``bad_reply``, ``row_failed``, ``deadline_exceeded``, ``retries_exhausted``; and the codes of rows
         not sent, which ``skip=`` sends again: ``max_cost``, ``auth`` (401), ``balance`` (402), ``forbidden``,
         ``endpoint``, ``unreachable``). An account-wide failure (401, 402, ...) stops the whole job. It holds
-        the job actor, which ends when the dataset is garbage collected; each consumption sends the rows again (write it out or ``materialize()`` it once).
+        the job actor, which ends when the dataset is garbage collected; each consumption sends the rows again
+        (write it out or ``materialize()`` it once).
 
     Raises:
         InvalidRequestError: ``concurrency`` or ``workers`` below 1, a bad ``max_cost`` or ``currency``.
