@@ -350,8 +350,8 @@ class _OpenAINames:
     def describe(self) -> str:
         listed = ", ".join(map(str, self.lines))
         more = f" and {self.count - len(self.lines)} more" if self.count > len(self.lines) else ""
-        which = "line" if self.count == 1 else "lines"
-        return f"{self.count} {which} name OpenAI models ({', '.join(self.names)}): {which} {listed}{more}"
+        which, verb = ("line", "names") if self.count == 1 else ("lines", "name")
+        return f"{self.count} {which} {verb} OpenAI models ({', '.join(self.names)}): {which} {listed}{more}"
 
 
 def _input_error(

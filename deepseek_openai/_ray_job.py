@@ -255,9 +255,11 @@ class BatchJob:
         """Return a snapshot: rows out, replies, failures, slots in flight, limit, 429s, tokens, cost so far."""
         t, c = self.tally, self.counts
         currency = self.o["currency"]
+        total = self.o.get("total") or 0
+        done = t.ok + t.failed + c["skipped"] + c["not_sent"]
         return BatchProgress(
-            self.o.get("total") or 0,
-            t.ok + t.failed + c["skipped"] + c["not_sent"],
+            total,
+            min(done, total) if total else done,  # Ray re-runs a block a killed worker had: never "2171/2000"
             t.ok,
             t.failed,
             sum(self.in_flight.values()),
@@ -275,7 +277,7 @@ class BatchJob:
         t, c = self.tally, self.counts
         done = t.ok + t.failed + c["skipped"] + c["not_sent"]
         return BatchSummary(
-            max(self.o.get("total") or 0, done),
+            self.o.get("total") or done,
             c["skipped"],
             t.ok,
             t.failed,

@@ -242,3 +242,18 @@ def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, capsys
     assert [r[0] for r in results] == [200] * 6 and len(sent_at) == 6 and min(sent_at) >= window
     assert not job.paused  # every worker reported the end of the pause
     assert "paused until 2026-12-07 10:00 UTC (next off-peak window)" in capsys.readouterr().err
+
+
+def test_progress_never_passes_the_input_when_ray_sends_a_block_twice() -> None:
+    from deepseek_openai._batch import Tally
+
+    job = make_job(4, total=5)
+    tally = Tally()
+    for _ in range(7):  # a killed worker's block, run again by Ray on another worker
+        tally.add(200, {}, None, "deepseek-flash", "USD")
+
+    async def main() -> None:
+        await job.sync(Report("a", tally=tally))
+
+    asyncio.run(main())
+    assert job.progress().done == 5 and job.progress().total == 5 and job.summary().total == 5
