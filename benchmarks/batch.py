@@ -86,20 +86,37 @@ def throughput(requests: int, concurrency: int, latency: float, rounds: int) -> 
 
 CHILD = """
 import resource, sys, tracemalloc
-from deepseek_openai._batch_io import OutputFile, check_input, read_requests
+from decimal import Decimal
+from deepseek_openai._batch_io import BatchInput
+from deepseek_openai._batch_out import OutputFile
 tracemalloc.start()
 path, out = sys.argv[1], sys.argv[2]
-stats = check_input(path)
+source = BatchInput(path)
+stats = source.check()
 checked = tracemalloc.get_traced_memory()[1]
 tracemalloc.reset_peak()
-answered = OutputFile(out)
-for _ in answered.scan():
-    pass
-n = sum(1 for _ in read_requests(path, skip=answered.answered))
+answered = OutputFile(out, source.ids, "in.jsonl")
+answered.load(lambda item: Decimal(0))
+n = sum(1 for _ in source.requests(skip=answered.answered))
 streamed = tracemalloc.get_traced_memory()[1]
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(stats.count, n, checked, streamed, rss)
 """
+
+RUN = """
+import resource, sys
+from deepseek_openai import run_batch
+src, out, key, url = sys.argv[1:5]
+summary = run_batch(src, out, api_key=key, base_url=url, concurrency=64)
+assert summary.ok == summary.total, summary
+print(summary.total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+SERVE = (
+    "import sys; from deepseek_openai.testing import FakeDeepSeek\n"
+    "ds = FakeDeepSeek().start(); ds._requests = type('Forget', (list,), {'append': lambda self, x: None})()\n"
+    "print(ds.base_url, ds.api_key, flush=True); sys.stdin.read(); ds.close()\n"
+)
 
 
 def memory(lines: int, tmp: Path) -> None:
@@ -107,7 +124,8 @@ def memory(lines: int, tmp: Path) -> None:
     out = tmp / f"out-{lines}.jsonl"
     with out.open("w") as f:  # half the ids already answered, as on a resume
         for i in range(0, lines, 2):
-            f.write(json.dumps({"id": "x", "custom_id": f"req-{i:07d}", "response": None, "error": None}) + "\n")
+            f.write(json.dumps({"id": "batch_req_x", "custom_id": f"req-{i:07d}", "response": None, "error": None}))
+            f.write("\n")
     done = subprocess.run([sys.executable, "-c", CHILD, str(src), str(out)], capture_output=True, text=True, check=True)
     count, sent, checked, streamed, rss = map(int, done.stdout.split())
     size = src.stat().st_size / 1e6
@@ -115,6 +133,31 @@ def memory(lines: int, tmp: Path) -> None:
         f"| {count:,} input lines ({size:,.0f} MB), {sent:,} left to send | check pass peak {checked / 1e6:.1f} MB | "
         f"resume scan + streaming read peak {streamed / 1e6:.1f} MB | peak RSS {rss / 1024:.0f} MB |"
     )
+
+
+def memory_of_a_run(counts: tuple[int, ...], tmp: Path) -> None:
+    """Peak RSS of a whole run_batch process (the double in a process of its own, keeping no request records)."""
+    server = subprocess.Popen([sys.executable, "-c", SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        url, key = server.stdout.readline().split()
+        peaks = []
+        for lines in counts:
+            src = write_input(tmp / f"run-{lines}.jsonl", lines)
+            out = tmp / f"run-{lines}.out"
+            out.unlink(missing_ok=True)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", RUN, str(src), str(out), key, url], capture_output=True, text=True, check=True
+            )
+            total, rss = map(int, done.stdout.split())
+            peaks.append((total, rss / 1024))
+            took = time.perf_counter() - started
+            print(f"| whole run, {total:,} lines | peak RSS {rss / 1024:.0f} MB | {took:.0f} s |")
+        (n0, r0), (n1, r1) = peaks[0], peaks[-1]
+        print(f"| growth | {(r1 - r0) * 1024 / (n1 - n0) * 1024:.0f} bytes a line | |")
+    finally:
+        server.communicate("")
 
 
 def main() -> None:
@@ -128,8 +171,10 @@ def main() -> None:
         throughput(400 if args.quick else 1000, 8, 0.0, 3 if args.quick else 5)
     print("\n| memory | check | resume + stream | process |\n|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for lines in (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000):
+        for lines in (10_000, 100_000) if args.quick else (50_000, 1_000_000):
             memory(lines, Path(tmp))
+        print("\n| memory of a whole run | peak RSS | time |\n|---|---|---|")
+        memory_of_a_run((5_000, 20_000) if args.quick else (20_000, 100_000), Path(tmp))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from ._batch import (
 )
 from ._batch_io import BatchFileError, BatchInput, BatchRequest
 from ._batch_out import OutputFile, OutputLock, check_output_path
-from ._batch_send import Counters, send_one
+from ._batch_send import Counters, batch_http_client, send_one
 from ._usage import is_peak
 
 if TYPE_CHECKING:
@@ -242,7 +242,8 @@ async def arun_batch(
             case (its ``max_tokens``, or the model's default output, at peak price) is reserved before it is sent.
         currency: ``"USD"`` or ``"CNY"``: the account's price list, used for ``max_cost`` and progress.
         client: an ``AsyncOpenAI`` from :func:`~deepseek_openai.create_async_client`; its own retries are turned
-            off for the batch (this function retries). Default: one made from the key.
+            off for the batch (this function retries). Default: one made from the key, whose HTTP client keeps no
+            reasoning memory (lines are separate conversations; a client you pass keeps its own).
         api_key: the key, when no ``client`` is given (else the usual lookup: ``DEEPSEEK_API_KEY``, ``.env``).
         base_url: the base URL, when no ``client`` is given.
         timeout: seconds per request (default: the client's, read 1800 s).
@@ -296,7 +297,9 @@ async def arun_batch(
         if own:
             from ._client import create_async_client
 
-            made = create_async_client(api_key, base_url=base_url, max_retries=0, **timing)
+            made = create_async_client(
+                api_key, base_url=base_url, max_retries=0, http_client=batch_http_client(), **timing
+            )
             active = made
         else:
             made = None

@@ -12,7 +12,7 @@ from ._batch import Health, backoff, json_or_text, retry_after
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["Counters", "Limit", "Result", "send_one"]
+__all__ = ["Counters", "Limit", "Result", "batch_http_client", "send_one"]
 
 Result = tuple[int | None, str | None, Any, Any]
 """``(status_code, request_id, body, error)`` for one output line; ``status_code`` is ``None`` without a reply."""
@@ -40,6 +40,20 @@ class Counters:
 
     rate_limited: int = 0
     retries: int = 0
+
+
+def batch_http_client(**kwargs: Any) -> Any:
+    """Return ``create_async_http_client(**kwargs)`` without a reasoning memory, for batch clients.
+
+    Batch lines are separate conversations, often of different users: one line's reasoning must never be filled
+    into another's request, and remembering every reply would grow memory with the number of lines.
+    """
+    from ._client import create_async_http_client
+    from ._memory import ReasoningMemory
+
+    http = create_async_http_client(**kwargs)
+    http.memory = ReasoningMemory(max_entries=0, max_chars=0)
+    return http
 
 
 def response_class() -> Any:
@@ -177,6 +191,8 @@ async def send_one(
                     "(--grace sets how long connection failures are retried).",
                 )
                 return None
+        except Exception as exc:  # noqa: BLE001 - refused before the network (the hook), or unsendable: one row
+            return None, None, None, {"code": "invalid_request", "message": f"{type(exc).__name__}: {str(exc)[:1000]}"}
         else:
             health.answered()
             data, problem = _reply_problem(reply)

@@ -156,7 +156,9 @@ class _Hooked:
         return rewrite_request(url, kwargs, self.hook_options, self.memory)
 
     def _remembers(self, request: Any) -> bool:
-        return self.hook_options.compat and request.method == "POST" and request.url.path.endswith("/chat/completions")
+        if not self.hook_options.compat or self.memory.max_entries <= 0:  # a memory of size 0: nothing to learn
+            return False
+        return bool(request.method == "POST" and request.url.path.endswith("/chat/completions"))
 
     def _build(self, request: Any, kwargs: Mapping[str, Any]) -> Any:
         # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: drop what it took from there.

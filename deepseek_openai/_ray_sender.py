@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from ._batch import Health, worst_cost
 from ._batch_io import id_hash
-from ._batch_send import Result, send_one
+from ._batch_send import Result, batch_http_client, send_one
 from ._ray_job import Answer, Report
 from ._ray_lease import Lease, Stopped
 
@@ -62,7 +62,11 @@ class Sender:
 
         async def make() -> tuple[Lease, Any]:
             timing = {} if options["timeout"] is None else {"timeout": options["timeout"]}
-            client = create_async_client(secret.reveal(), base_url=base_url, max_retries=0, env_file=False, **timing)
+            http = batch_http_client()
+            key = secret.reveal()
+            client = create_async_client(
+                key, base_url=base_url, max_retries=0, env_file=False, http_client=http, **timing
+            )
             budget = options["max_cost"] is not None
             ends = options.get("deadline_wall")
             deadline = None if ends is None else time.monotonic() + (ends - time.time())

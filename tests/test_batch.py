@@ -96,7 +96,7 @@ def test_the_whole_input_is_checked_first_and_nothing_is_sent(ds: FakeDeepSeek, 
     text = str(err)
     for expected in ("line 2: not JSON", "line 3: custom_id", "line 4: duplicate custom_id 'ok-1'"):
         assert expected in text
-    assert "1 line name OpenAI models ('gpt-4o'): line 5" in text and "model='deepseek-flash'" in err.fix
+    assert "1 line names OpenAI models ('gpt-4o'): line 5" in text and "model='deepseek-flash'" in err.fix
     assert "line 6: unknown model 'deepseek-v9'" in text and "nothing was sent" in text
     assert err.fix and ds.requests == [] and not (tmp_path / "out.jsonl").exists()
 

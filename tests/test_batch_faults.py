@@ -382,3 +382,22 @@ def test_a_stop_waits_for_the_requests_in_flight_and_writes_them(ds: FakeDeepSee
     assert summary.stopped == "interrupted"
     assert len(read_output(out)) == len(chats(ds)) == summary.ok  # every request sent was answered and written
     assert summary.ok + summary.not_sent == 40
+
+
+# -- isolation: lines are separate conversations -----------------------------------------------------------------
+
+
+def test_one_lines_reasoning_is_never_filled_into_another_lines_request(ds: FakeDeepSeek, tmp_path: Path) -> None:
+    ds.add_reply("Paris.", reasoning="secret reasoning of line a")
+    weather = {"type": "function", "function": {"name": "w", "parameters": {"type": "object", "properties": {}}}}
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Paris."},  # line a's reply, as another user's history
+        {"role": "user", "content": "and the weather?"},
+    ]
+    second = {**line("b"), "body": {"model": "deepseek-flash", "messages": history, "tools": [weather]}}
+    src = write_input(tmp_path / "in.jsonl", [line("a"), second])
+    summary = run_batch(src, tmp_path / "out.jsonl", concurrency=1, **options(ds))
+    assert all(b"secret reasoning" not in r.body for r in chats(ds)[1:])
+    rows = {o["custom_id"]: o for o in read_output(tmp_path / "out.jsonl")}
+    assert summary.ok == 1 and rows["b"]["error"]["code"] == "invalid_request" and len(chats(ds)) == 1

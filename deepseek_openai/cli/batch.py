@@ -121,11 +121,15 @@ async def _run(ctx: Context, options: dict[str, Any], signals: _Signals) -> Batc
     from deepseek_openai import arun_batch, create_async_client
 
     args = ctx.args
+    from deepseek_openai._batch_send import batch_http_client
+
     if ctx.offline:
         fake = ctx.start_fake()
-        client = fake.async_client(max_retries=0)
+        client = fake.async_client(max_retries=0, http_client=batch_http_client())
     else:
-        client = create_async_client(base_url=args.base_url, env_file=args.env_file, max_retries=0)
+        client = create_async_client(
+            base_url=args.base_url, env_file=args.env_file, max_retries=0, http_client=batch_http_client()
+        )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, signals)
