@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["arun_batch", "run_batch"]
 
+_SHARDS = 64  # most clients (each with its own connection pool) a run makes
+_PER_SHARD = 8  # requests in flight per client at the ceiling
+
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -51,9 +54,10 @@ def _now() -> datetime:
 
 class _Run:
     def __init__(
-        self, client: openai.AsyncOpenAI, out: OutputFile, total: int, options: dict[str, Any], budget: Budget
+        self, clients: list[openai.AsyncOpenAI], out: OutputFile, total: int, options: dict[str, Any], budget: Budget
     ) -> None:
-        self.client, self.out, self.total, self.o = client, out, total, options
+        self.clients, self.out, self.total, self.o = clients, out, total, options
+        self.turn = 0
         self.limit = AdaptiveLimit(options["start"], options["ceiling"])
         self.health = Health(grace=options["grace"], deadline=options["deadline_at"])
         self.budget = budget
@@ -72,9 +76,10 @@ class _Run:
 
     async def send(self, req: BatchRequest, epoch: int, worst: Decimal) -> None:
         o, actual = self.o, Decimal(0)
+        self.turn += 1
         try:
             result = await send_one(
-                self.client,
+                self.clients[self.turn % len(self.clients)],
                 req.body,
                 self.limit,
                 epoch,
@@ -212,6 +217,7 @@ async def arun_batch(
     client: openai.AsyncOpenAI | None = None,
     api_key: str | None = None,
     base_url: str | None = None,
+    env_file: str | os.PathLike[str] | bool | None = None,
     timeout: float | None = None,
     deadline: float | None = None,
     grace: float = 300.0,
@@ -246,6 +252,7 @@ async def arun_batch(
             reasoning memory (lines are separate conversations; a client you pass keeps its own).
         api_key: the key, when no ``client`` is given (else the usual lookup: ``DEEPSEEK_API_KEY``, ``.env``).
         base_url: the base URL, when no ``client`` is given.
+        env_file: the ``.env`` file to read the key from, when no ``client`` is given (as in ``create_client``).
         timeout: seconds per request (default: the client's, read 1800 s).
         deadline: seconds for the whole job: no attempt starts after it; requests still failing then get an error
             row (``deadline_exceeded``), lines never sent stay for a rerun.
@@ -280,9 +287,19 @@ async def arun_batch(
     source = BatchInput(input_path, model=model)
     lock: OutputLock | None = None
     out: OutputFile | None = None
+    made: list[openai.AsyncOpenAI] = []
     try:
         output = Path(output_path)
         check_output_path(output, source.path)
+        timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        first = None
+        if client is None:  # the key is looked up before the input is read: a missing key fails fast
+            from ._client import create_async_client
+
+            first = create_async_client(
+                api_key, base_url=base_url, env_file=env_file, max_retries=0, http_client=batch_http_client(), **timing
+            )
+            made.append(first)
         lock = OutputLock(output)
         await lock.acquire(wait=wait)
         stats = source.check()
@@ -292,18 +309,13 @@ async def arun_batch(
         _check_origin(out, offline)
         budget = Budget(None if max_cost is None else Decimal(str(max_cost)), prior)
         top = ceiling(stats.models, concurrency)
-        own = client is None
-        timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        if own:
-            from ._client import create_async_client
-
-            made = create_async_client(
-                api_key, base_url=base_url, max_retries=0, http_client=batch_http_client(), **timing
-            )
-            active = made
+        if first is not None:
+            # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it cheap.
+            shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
+            made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
+            clients = made
         else:
-            made = None
-            active = client.with_options(max_retries=0, **timing)  # type: ignore[union-attr]
+            clients = [client.with_options(max_retries=0, **timing)]  # type: ignore[union-attr]
         options = {
             "start": top if concurrency is not None else min(top, 32),
             "ceiling": top,
@@ -322,15 +334,13 @@ async def arun_batch(
             "progress_interval": progress_interval,
             "skipped": out.done,
         }
-        run = _Run(active, out, stats.count, options, budget)
-        try:
-            await _drive(run, source.requests(skip=out.answered), stop, drain)
-        finally:
-            if made is not None:
-                await made.close()
+        run = _Run(clients, out, stats.count, options, budget)
+        await _drive(run, source.requests(skip=out.answered), stop, drain)
         run.report()
         return run.summary(out.done)
     finally:
+        for one in made:
+            await one.close()
         if out is not None:
             out.close()
         if lock is not None:

@@ -118,27 +118,20 @@ class _Signals:
 
 
 async def _run(ctx: Context, options: dict[str, Any], signals: _Signals) -> BatchSummary:
-    from deepseek_openai import arun_batch, create_async_client
+    from deepseek_openai import arun_batch
 
     args = ctx.args
-    from deepseek_openai._batch_send import batch_http_client
-
     if ctx.offline:
         fake = ctx.start_fake()
-        client = fake.async_client(max_retries=0, http_client=batch_http_client())
+        where: dict[str, Any] = {"api_key": fake.api_key, "base_url": fake.base_url, "env_file": False}
     else:
-        client = create_async_client(
-            base_url=args.base_url, env_file=args.env_file, max_retries=0, http_client=batch_http_client()
-        )
+        where = {"base_url": args.base_url, "env_file": args.env_file}
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, signals)
     try:
-        async with client:
-            signals.task = asyncio.ensure_future(
-                arun_batch(args.input, args.output, client=client, stop=signals.stop, **options)
-            )
-            return await signals.task
+        signals.task = asyncio.ensure_future(arun_batch(args.input, args.output, stop=signals.stop, **where, **options))
+        return await signals.task
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
