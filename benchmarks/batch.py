@@ -1,6 +1,10 @@
-"""Batch runner benchmarks: throughput against a bare asyncio.gather + Semaphore script, and memory for 1M lines.
+"""Batch runner benchmarks: throughput against a cap's limit and a bare gather + Semaphore script; memory.
 
-Not part of the test suite. Run:  python benchmarks/batch.py [--quick]
+Not part of the test suite. Run:  python benchmarks/batch.py [--quick] [--memory-only] [--cap-only]
+Against the cap: a FakeDeepSeek in a process of its own with an account cap (429 above it) and a fixed latency;
+the physical limit is cap / latency requests a second, and the row is the fraction of it the runner reaches, with
+the runner's CPU time per request. "Cap unknown": the runner is told a higher concurrency and finds the cap
+through the 429s.
 Throughput: both sides send the same requests at the same concurrency through one FakeDeepSeek with a fixed
 per-request latency (a stand-in for generation time), alternating over several rounds; the ratio is ours / bare.
 Memory: a child process per measurement (peak RSS from getrusage, Python allocations from tracemalloc).
@@ -119,6 +123,52 @@ SERVE = (
 )
 
 
+CAPPED = (
+    "import sys; from deepseek_openai.testing import FakeDeepSeek\n"
+    "ds = FakeDeepSeek().start(); ds._requests = type('Forget', (list,), {'append': lambda self, x: None})()\n"
+    "ds.gate.set_limit(int(sys.argv[1])); ds.latency = float(sys.argv[2])\n"
+    "print(ds.base_url, ds.api_key, flush=True); sys.stdin.read(); ds.close()\n"
+)
+CAP_RUN = """
+import resource, sys, time
+from deepseek_openai import run_batch
+src, out, key, url, told = sys.argv[1:6]
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+started = time.perf_counter()
+summary = run_batch(src, out, api_key=key, base_url=url, concurrency=int(told), retry_base=0.05)
+elapsed = time.perf_counter() - started
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+assert summary.ok == summary.total, summary
+print(summary.total, elapsed, cpu, summary.rate_limited)
+"""
+
+
+def against_cap(requests: int, cap: int, latency: float, told: int, tmp: Path) -> None:
+    """Fraction of the cap's limit (cap / latency) one runner process reaches."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", CAPPED, str(cap), str(latency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url, key = server.stdout.readline().split()
+        src = write_input(tmp / f"cap-{requests}.jsonl", requests)
+        out = tmp / f"cap-{cap}-{told}.out"
+        out.unlink(missing_ok=True)
+        argv = [sys.executable, "-c", CAP_RUN, str(src), str(out), key, url, str(told)]
+        done = subprocess.run(argv, capture_output=True, text=True, check=True)
+        total, elapsed, cpu, limited = done.stdout.split()
+        rate, limit = int(total) / float(elapsed), cap / latency
+        known = "known" if told == cap else f"unknown (told {told})"
+        print(
+            f"| cap {cap}, {latency * 1000:.0f} ms, cap {known}, {total} requests | "
+            f"{rate:,.0f} req/s of {limit:,.0f} | {rate / limit:.2f} | "
+            f"{float(cpu) / int(total) * 1000:.2f} ms | {limited} |"
+        )
+    finally:
+        server.communicate("")
+
+
 def memory(lines: int, tmp: Path) -> None:
     src = write_input(tmp / f"in-{lines}.jsonl", lines)
     out = tmp / f"out-{lines}.jsonl"
@@ -164,7 +214,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--memory-only", action="store_true")
+    parser.add_argument("--cap-only", action="store_true")
     args = parser.parse_args()
+    if not args.memory_only:
+        print("| against the cap | throughput | fraction of the limit | CPU per request | 429s |")
+        print("|---|---|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            n = 400 if args.quick else 2000
+            against_cap(n, 8, 0.1, 8, Path(tmp))
+            against_cap(n * 2, 64, 0.05, 64, Path(tmp))
+            against_cap(n, 16, 0.05, 64, Path(tmp))
+    if args.cap_only:
+        return
     if not args.memory_only:
         print("| comparison | batch runner | bare gather + Semaphore | ratio | target |\n|---|---|---|---|---|")
         throughput(400 if args.quick else 1000, 50, 0.02, 3 if args.quick else 5)

@@ -72,20 +72,23 @@ class Tally:
     largest: Decimal | None = None
     """The costliest reply so far in the job's currency (``None`` before the first priced reply)."""
 
-    def add(self, status: int | None, body: Any, error: Any, model: str, currency: str) -> Decimal:
+    def add(self, status: int | None, body: Any, error: Any, model: str, currency: str) -> Decimal | None:
         """Count one finished request: a 200 reply is priced at its ``created`` time and its tokens added.
 
         Returns:
-            What it cost in ``currency`` (0 without a priced reply).
+            What it cost in ``currency``: 0 without a reply, ``None`` for a 200 reply that cannot be priced.
         """
-        priced = price(body, model) if status == 200 and isinstance(body, dict) else {}
+        replied = status == 200 and isinstance(body, dict)
+        priced = price(body, model) if replied else {}
         for name, amount in priced.items():
             self.spent[name] += amount
         if status != 200 or error is not None:
             self.failed += 1
-            return priced.get(currency, Decimal(0))
+            return priced.get(currency, None if replied else Decimal(0))
         self.ok += 1
-        amount = priced.get(currency, Decimal(0))
+        if not priced:
+            return None
+        amount = priced[currency]
         self.largest = amount if self.largest is None else max(self.largest, amount)
         with contextlib.suppress(ValueError, TypeError):
             self.usage += usage_of(body)

@@ -108,9 +108,7 @@ class _Run:
         self.done += 1
         model = str(req.body.get("model", ""))
         amount = self.tally.add(status, body, error, model, self.o["currency"])
-        if status == 200 and isinstance(body, dict) and not price(body, model):
-            return worst  # a reply that cannot be priced (unknown model or no usage) counts as its worst case
-        return amount
+        return worst if amount is None else amount  # a reply that cannot be priced counts as its worst case
 
     # -- admitting lines ----------------------------------------------------------------------------------------
 
