@@ -438,6 +438,7 @@ class Health:
         self.deadline = deadline
         self.successes = 0
         self.failing_since: float | None = None
+        self.last_failure = 0.0
         self.paused_until = 0.0
         self.stopped: str | None = None
         self.reason = ""
@@ -454,10 +455,15 @@ class Health:
         self.failing_since = None
 
     def unreachable(self) -> bool:
-        """Count a connection failure; return whether connection failures have lasted longer than ``grace``."""
+        """Count a connection failure; return whether connection failures have lasted longer than ``grace``.
+
+        A run of failures has no answer in between and no gap longer than ``grace`` (long generations may keep
+        every request silent for minutes: two lone timeouts far apart are not an outage).
+        """
         now = time.monotonic()
-        if self.failing_since is None:
+        if self.failing_since is None or now - self.last_failure > self.grace:
             self.failing_since = now
+        self.last_failure = now
         return now - self.failing_since > self.grace
 
     def pause(self, seconds: float) -> None:

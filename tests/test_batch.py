@@ -266,3 +266,20 @@ def test_hash_set_finds_members_and_repeats() -> None:
     assert id_hash("b") in hashes and id_hash("z") not in hashes and "b" not in hashes
     assert hashes.repeated() == {id_hash("b")} and len(hashes) == 4 and hashes.unique() == 3 and hashes
     assert not HashSet()
+
+
+def test_only_a_run_of_connection_failures_counts_against_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    from deepseek_openai import _batch
+
+    now = [100.0]
+    monkeypatch.setattr(_batch.time, "monotonic", lambda: now[0])
+    health = _batch.Health(grace=10.0, deadline=None)
+    assert not health.unreachable()
+    now[0] += 30  # a lone failure long after the first one (long generations, no answer meanwhile)
+    assert not health.unreachable()
+    for _ in range(3):
+        now[0] += 4  # failures every 4 s, no answer in between: an outage
+        stopped = health.unreachable()
+    assert stopped
+    health.answered()
+    assert not health.unreachable()
