@@ -77,9 +77,10 @@ def test_sigterm_stops_cleanly_a_second_one_at_once_and_the_same_command_resumes
         deadline = time.monotonic() + DEADLINE
         while (not out.exists() or len(out.read_bytes().splitlines()) < 3) and time.monotonic() < deadline:
             time.sleep(0.02)
+        began = time.time()
         ds.start_outage("hang")  # the requests admitted from now on never get an answer
-        while len(ds.requests) < len(out.read_bytes().splitlines()) + 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        while sum(r.received >= began for r in ds.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # until both slots hold a request that hangs
         proc.send_signal(signal.SIGTERM)  # first: no new request, wait for those in flight (they hang)
         time.sleep(0.3)
         waiting = proc.poll() is None

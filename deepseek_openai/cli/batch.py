@@ -58,10 +58,8 @@ class _Progress:
         self.ctx = ctx
         self.tty = bool(getattr(ctx.stderr, "isatty", None) and ctx.stderr.isatty())
         self.width = 0
-        self.last: BatchProgress | None = None
 
     def __call__(self, p: BatchProgress) -> None:
-        self.last = p
         text = format_progress(p)
         if not self.tty:
             self.ctx.err(text)
@@ -108,9 +106,8 @@ class _Signals:
         if not self.stop.is_set():
             self.stop.set()
             self.progress.end()
-            flying = self.progress.last.in_flight if self.progress.last is not None else 0
             self.ctx.err(
-                f"stopping: no new requests; waiting up to {self.drain:g} s for the {flying} in flight so their "
+                f"stopping: no new requests; waiting up to {self.drain:g} s for the requests in flight so their "
                 "replies are written (Ctrl-C again to stop at once)."
             )
         elif self.task is not None:
