@@ -1,6 +1,10 @@
-"""Batch runner benchmarks: throughput against a bare asyncio.gather + Semaphore script, and memory for 1M lines.
+"""Batch runner benchmarks: throughput against a cap's limit and a bare gather + Semaphore script; memory.
 
-Not part of the test suite. Run:  python benchmarks/batch.py [--quick]
+Not part of the test suite. Run:  python benchmarks/batch.py [--quick] [--memory-only] [--cap-only]
+Against the cap: a FakeDeepSeek in a process of its own with an account cap (429 above it) and a fixed latency;
+the physical limit is cap / latency requests a second, and the row is the fraction of it the runner reaches, with
+the runner's CPU time per request. "Cap unknown": the runner is told a higher concurrency and finds the cap
+through the 429s.
 Throughput: both sides send the same requests at the same concurrency through one FakeDeepSeek with a fixed
 per-request latency (a stand-in for generation time), alternating over several rounds; the ratio is ours / bare.
 Memory: a child process per measurement (peak RSS from getrusage, Python allocations from tracemalloc).
@@ -86,20 +90,83 @@ def throughput(requests: int, concurrency: int, latency: float, rounds: int) -> 
 
 CHILD = """
 import resource, sys, tracemalloc
-from deepseek_openai._batch_io import OutputFile, check_input, read_requests
+from decimal import Decimal
+from deepseek_openai._batch_io import BatchInput
+from deepseek_openai._batch_out import OutputFile
 tracemalloc.start()
 path, out = sys.argv[1], sys.argv[2]
-stats = check_input(path)
+source = BatchInput(path)
+stats = source.check()
 checked = tracemalloc.get_traced_memory()[1]
 tracemalloc.reset_peak()
-answered = OutputFile(out)
-for _ in answered.scan():
-    pass
-n = sum(1 for _ in read_requests(path, skip=answered.answered))
+answered = OutputFile(out, source.ids, "in.jsonl")
+answered.load(lambda item: Decimal(0))
+n = sum(1 for _ in source.requests(skip=answered.answered))
 streamed = tracemalloc.get_traced_memory()[1]
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(stats.count, n, checked, streamed, rss)
 """
+
+RUN = """
+import resource, sys
+from deepseek_openai import run_batch
+src, out, key, url = sys.argv[1:5]
+summary = run_batch(src, out, api_key=key, base_url=url, concurrency=64)
+assert summary.ok == summary.total, summary
+print(summary.total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+SERVE = (
+    "import sys; from deepseek_openai.testing import FakeDeepSeek\n"
+    "ds = FakeDeepSeek().start(); ds._requests = type('Forget', (list,), {'append': lambda self, x: None})()\n"
+    "print(ds.base_url, ds.api_key, flush=True); sys.stdin.read(); ds.close()\n"
+)
+
+
+CAPPED = (
+    "import sys; from deepseek_openai.testing import FakeDeepSeek\n"
+    "ds = FakeDeepSeek().start(); ds._requests = type('Forget', (list,), {'append': lambda self, x: None})()\n"
+    "ds.gate.set_limit(int(sys.argv[1])); ds.latency = float(sys.argv[2])\n"
+    "print(ds.base_url, ds.api_key, flush=True); sys.stdin.read(); ds.close()\n"
+)
+CAP_RUN = """
+import resource, sys, time
+from deepseek_openai import run_batch
+src, out, key, url, told = sys.argv[1:6]
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+started = time.perf_counter()
+summary = run_batch(src, out, api_key=key, base_url=url, concurrency=int(told), retry_base=0.05)
+elapsed = time.perf_counter() - started
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+assert summary.ok == summary.total, summary
+print(summary.total, elapsed, cpu, summary.rate_limited)
+"""
+
+
+def against_cap(requests: int, cap: int, latency: float, told: int, tmp: Path) -> None:
+    """Fraction of the cap's limit (cap / latency) one runner process reaches."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", CAPPED, str(cap), str(latency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url, key = server.stdout.readline().split()
+        src = write_input(tmp / f"cap-{requests}.jsonl", requests)
+        out = tmp / f"cap-{cap}-{told}.out"
+        out.unlink(missing_ok=True)
+        argv = [sys.executable, "-c", CAP_RUN, str(src), str(out), key, url, str(told)]
+        done = subprocess.run(argv, capture_output=True, text=True, check=True)
+        total, elapsed, cpu, limited = done.stdout.split()
+        rate, limit = int(total) / float(elapsed), cap / latency
+        known = "known" if told == cap else f"unknown (told {told})"
+        print(
+            f"| cap {cap}, {latency * 1000:.0f} ms, cap {known}, {total} requests | "
+            f"{rate:,.0f} req/s of {limit:,.0f} | {rate / limit:.2f} | "
+            f"{float(cpu) / int(total) * 1000:.2f} ms | {limited} |"
+        )
+    finally:
+        server.communicate("")
 
 
 def memory(lines: int, tmp: Path) -> None:
@@ -107,7 +174,8 @@ def memory(lines: int, tmp: Path) -> None:
     out = tmp / f"out-{lines}.jsonl"
     with out.open("w") as f:  # half the ids already answered, as on a resume
         for i in range(0, lines, 2):
-            f.write(json.dumps({"id": "x", "custom_id": f"req-{i:07d}", "response": None, "error": None}) + "\n")
+            f.write(json.dumps({"id": "batch_req_x", "custom_id": f"req-{i:07d}", "response": None, "error": None}))
+            f.write("\n")
     done = subprocess.run([sys.executable, "-c", CHILD, str(src), str(out)], capture_output=True, text=True, check=True)
     count, sent, checked, streamed, rss = map(int, done.stdout.split())
     size = src.stat().st_size / 1e6
@@ -117,19 +185,57 @@ def memory(lines: int, tmp: Path) -> None:
     )
 
 
+def memory_of_a_run(counts: tuple[int, ...], tmp: Path) -> None:
+    """Peak RSS of a whole run_batch process (the double in a process of its own, keeping no request records)."""
+    server = subprocess.Popen([sys.executable, "-c", SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        url, key = server.stdout.readline().split()
+        peaks = []
+        for lines in counts:
+            src = write_input(tmp / f"run-{lines}.jsonl", lines)
+            out = tmp / f"run-{lines}.out"
+            out.unlink(missing_ok=True)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", RUN, str(src), str(out), key, url], capture_output=True, text=True, check=True
+            )
+            total, rss = map(int, done.stdout.split())
+            peaks.append((total, rss / 1024))
+            took = time.perf_counter() - started
+            print(f"| whole run, {total:,} lines | peak RSS {rss / 1024:.0f} MB | {took:.0f} s |")
+        (n0, r0), (n1, r1) = peaks[0], peaks[-1]
+        print(f"| growth | {(r1 - r0) * 1024 / (n1 - n0) * 1024:.0f} bytes a line | |")
+    finally:
+        server.communicate("")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--memory-only", action="store_true")
+    parser.add_argument("--cap-only", action="store_true")
     args = parser.parse_args()
+    if not args.memory_only:
+        print("| against the cap | throughput | fraction of the limit | CPU per request | 429s |")
+        print("|---|---|---|---|---|")
+        with tempfile.TemporaryDirectory() as tmp:
+            n = 400 if args.quick else 2000
+            against_cap(n, 8, 0.1, 8, Path(tmp))
+            against_cap(n * 2, 64, 0.05, 64, Path(tmp))
+            against_cap(n, 16, 0.05, 64, Path(tmp))
+    if args.cap_only:
+        return
     if not args.memory_only:
         print("| comparison | batch runner | bare gather + Semaphore | ratio | target |\n|---|---|---|---|---|")
         throughput(400 if args.quick else 1000, 50, 0.02, 3 if args.quick else 5)
         throughput(400 if args.quick else 1000, 8, 0.0, 3 if args.quick else 5)
     print("\n| memory | check | resume + stream | process |\n|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        for lines in (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000):
+        for lines in (10_000, 100_000) if args.quick else (50_000, 1_000_000):
             memory(lines, Path(tmp))
+        print("\n| memory of a whole run | peak RSS | time |\n|---|---|---|")
+        memory_of_a_run((5_000, 20_000) if args.quick else (20_000, 100_000), Path(tmp))
 
 
 if __name__ == "__main__":

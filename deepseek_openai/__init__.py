@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._account import Balance, CurrencyBalance, aget_balance, get_balance
     from ._batch import BatchProgress, BatchSummary
-    from ._batch_io import BatchInputError
+    from ._batch_io import BatchFileError, BatchInputError
+    from ._batch_out import BatchLockedError
     from ._batch_run import arun_batch, run_batch
     from ._beta import afim, afim_stream, fim, fim_stream
     from ._client import (
@@ -105,7 +106,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
     "._batch": ("BatchProgress", "BatchSummary"),
-    "._batch_io": ("BatchInputError",),
+    "._batch_io": ("BatchFileError", "BatchInputError"),
+    "._batch_out": ("BatchLockedError",),
     "._batch_run": ("arun_batch", "run_batch"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
     "._compat": ("REWRITES", "Rewrite"),
@@ -235,7 +237,9 @@ __all__ = [
     "RULES",
     "TOOL_PRICES",
     "Balance",
+    "BatchFileError",
     "BatchInputError",
+    "BatchLockedError",
     "BatchProgress",
     "BatchSummary",
     "CompatWarning",

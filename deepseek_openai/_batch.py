@@ -6,10 +6,13 @@ import asyncio
 import contextlib
 import random
 import re
+import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ._models import model_info
@@ -20,6 +23,8 @@ __all__ = [
     "AdaptiveLimit",
     "BatchProgress",
     "BatchSummary",
+    "Budget",
+    "Health",
     "Tally",
     "backoff",
     "ceiling",
@@ -28,9 +33,16 @@ __all__ = [
     "next_off_peak",
     "output_line",
     "price",
+    "retry_after",
+    "worst_cost",
 ]
 
 _LIMIT = re.compile(r"concurrency limit of (\d+)")
+_MILLION = Decimal(1_000_000)
+_IMAGE_TOKENS = (
+    2048  # an image is "≤ ~1,024 tokens after resize" (guides/vision, secondary [!]): twice that, to be safe
+)
+_LONGEST_PAUSE = 600.0  # a Retry-After longer than this is read as this (a misconfigured proxy must not stall a day)
 _STEP = timedelta(minutes=1)
 _HORIZON = timedelta(days=60)
 
@@ -60,19 +72,27 @@ class Tally:
     largest: Decimal | None = None
     """The costliest reply so far in the job's currency (``None`` before the first priced reply)."""
 
-    def add(self, status: int | None, body: Any, error: Any, model: str, currency: str) -> None:
-        """Count one finished request: a 200 reply is priced at its ``created`` time and its tokens added."""
-        if status != 200 or error is not None:
-            self.failed += 1
-            return
-        self.ok += 1
-        priced = price(body, model)
+    def add(self, status: int | None, body: Any, error: Any, model: str, currency: str) -> Decimal | None:
+        """Count one finished request: a 200 reply is priced at its ``created`` time and its tokens added.
+
+        Returns:
+            What it cost in ``currency``: 0 without a reply, ``None`` for a 200 reply that cannot be priced.
+        """
+        replied = status == 200 and isinstance(body, dict)
+        priced = price(body, model) if replied else {}
         for name, amount in priced.items():
             self.spent[name] += amount
-        amount = priced.get(currency, Decimal(0))
+        if status != 200 or error is not None:
+            self.failed += 1
+            return priced.get(currency, None if replied else Decimal(0))
+        self.ok += 1
+        if not priced:
+            return None
+        amount = priced[currency]
         self.largest = amount if self.largest is None else max(self.largest, amount)
         with contextlib.suppress(ValueError, TypeError):
             self.usage += usage_of(body)
+        return amount
 
     def merge(self, other: Tally) -> None:
         """Add another tally's counts into this one."""
@@ -85,10 +105,16 @@ class Tally:
             self.largest = other.largest if self.largest is None else max(self.largest, other.largest)
 
 
-def output_line(custom_id: str, status: int | None, request_id: str | None, body: Any, error: Any) -> dict[str, Any]:
-    """Return one line of OpenAI's Batch output format: ``id``, ``custom_id``, ``response``, ``error``."""
+def output_line(
+    custom_id: str, status: int | None, request_id: str | None, body: Any, error: Any, *, offline: bool = False
+) -> dict[str, Any]:
+    """Return one line of OpenAI's Batch output format: ``id``, ``custom_id``, ``response``, ``error``.
+
+    A line answered by the offline double has an ``id`` starting ``batch_req_offline_`` (never resumed online).
+    """
     response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
-    return {"id": f"batch_req_{uuid.uuid4().hex}", "custom_id": custom_id, "response": response, "error": error}
+    prefix = "batch_req_offline_" if offline else "batch_req_"
+    return {"id": f"{prefix}{uuid.uuid4().hex}", "custom_id": custom_id, "response": response, "error": error}
 
 
 def json_or_text(response: Any) -> Any:
@@ -161,6 +187,7 @@ class AdaptiveLimit:
         self.ceiling = max(1, ceiling)
         self.limit = float(min(max(1, start), self.ceiling))
         self.in_flight = 0
+        self.admitted = 0
         self.epoch = 0
         self._changed = asyncio.Event()
 
@@ -169,17 +196,35 @@ class AdaptiveLimit:
         """The whole number of requests allowed in flight now."""
         return int(self.limit)
 
-    async def acquire(self, *, alone: bool = False) -> int:
-        """Wait for a free slot (``alone``: until nothing else is in flight) and take it; return the epoch."""
-        while self.in_flight >= (1 if alone else self.allowed):
+    async def acquire(self) -> int:
+        """Wait for a free slot on the wire and take it; return the epoch (a retry of a line admitted already)."""
+        while self.in_flight >= self.allowed:
             self._changed.clear()
             await self._changed.wait()
         self.in_flight += 1
         return self.epoch
 
+    async def admit(self) -> int:
+        """Admit a new line: wait until fewer lines than the limit are unfinished, then take a slot; return the epoch.
+
+        A line stays admitted through its retries (until :meth:`retire`), so while the account answers 429 the
+        lines waiting to retry hold the limit and no new line starts (admission control, not just pacing).
+        """
+        while self.admitted >= self.allowed or self.in_flight >= self.allowed:
+            self._changed.clear()
+            await self._changed.wait()
+        self.admitted += 1
+        self.in_flight += 1
+        return self.epoch
+
     def release(self) -> None:
-        """Give a slot back."""
+        """Give a slot on the wire back (after each attempt)."""
         self.in_flight -= 1
+        self._changed.set()
+
+    def retire(self) -> None:
+        """Make room for a new line: one admitted by :meth:`admit` has its answer (or was given up)."""
+        self.admitted -= 1
         self._changed.set()
 
     def wake(self) -> None:
@@ -236,8 +281,11 @@ class BatchProgress:
 class BatchSummary:
     """What a batch run did.
 
-    ``stopped`` is ``None`` when every request has a line, ``"max_cost"`` when the budget stopped it and
-    ``"interrupted"`` after ``stop`` was set (Ctrl-C in the CLI); run it again to send the rest.
+    ``stopped`` is ``None`` when every request has a line; else why the run ended early: ``"max_cost"`` (the
+    budget), ``"interrupted"`` (``stop`` was set: Ctrl-C in the CLI), ``"deadline"``, ``"auth"`` (401),
+    ``"balance"`` (402), ``"forbidden"`` (403), ``"endpoint"`` (404/405: the base URL), ``"unreachable"``
+    (connection failures longer than ``grace``); ``reason`` and ``fix`` say it in words. The requests it did not
+    answer have no line: run it again to send them.
     """
 
     total: int
@@ -264,3 +312,187 @@ class BatchSummary:
     """The most requests the run allowed in flight (never above the model's cap)."""
     elapsed: float = 0.0
     """Seconds the run took."""
+    reason: str = ""
+    """What stopped the run early, in a sentence (empty when it ran to the end)."""
+    fix: str = ""
+    """What to do about it (empty when it ran to the end)."""
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Return the pause a ``retry-after-ms`` or ``Retry-After`` header asks for, in seconds (``None``: none).
+
+    DeepSeek sends no such header (quick_start/rate_limit); proxies and gateways in front of it may.
+    """
+    try:
+        value = headers.get("retry-after-ms")
+        if value is not None:
+            return min(_LONGEST_PAUSE, max(0.0, float(value) / 1000))
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        with contextlib.suppress(ValueError):
+            return min(_LONGEST_PAUSE, max(0.0, float(value)))
+        when = parsedate_to_datetime(value)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+        return min(_LONGEST_PAUSE, max(0.0, seconds))
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def worst_cost(body: Mapping[str, Any], size: int, currency: str) -> Decimal:
+    """Return the most a request can cost at today's peak price: every input byte a token, all output allowed.
+
+    Input: the request's length in bytes bounds its tokens (a token is at least one byte), plus an allowance per
+    image. Output: ``max_tokens`` when given, else DeepSeek's default for the request's thinking mode (8K thinking
+    off, 64K on, 128K at effort ``max``: api/create-chat-completion).
+
+    Args:
+        body: the chat request body (its ``model`` must be known).
+        size: the request's length in bytes.
+        currency: ``"USD"`` or ``"CNY"``.
+    """
+    info = model_info(str(body.get("model")))
+    rates = info.prices.in_currency(currency).peak
+    asked = body.get("max_tokens", body.get("max_completion_tokens"))
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked > 0:
+        out = min(asked, info.max_output_tokens)
+    else:
+        out = _default_output(body, info)
+    images = sum(
+        1
+        for message in body.get("messages") or ()
+        if isinstance(message, Mapping) and isinstance(message.get("content"), list)
+        for part in message["content"]
+        if isinstance(part, Mapping) and part.get("type") == "image_url"
+    )
+    tokens_in = size + images * _IMAGE_TOKENS
+    return (tokens_in * rates.cache_miss + out * rates.output) / _MILLION
+
+
+def _default_output(body: Mapping[str, Any], info: Any) -> int:
+    thinking = body.get("thinking")
+    effort = body.get("reasoning_effort")
+    off = (isinstance(thinking, Mapping) and thinking.get("type") == "disabled") or effort == "none"
+    if info.legacy_thinking is False and not isinstance(thinking, Mapping):
+        off = True  # deepseek-chat: thinking off unless the request asks for it
+    if off:
+        return int(info.default_output_tokens)
+    return int(info.default_output_tokens_max_effort if effort == "max" else info.default_output_tokens_thinking)
+
+
+class Budget:
+    """``max_cost``: each request's worst case is reserved before it is sent and settled on its reply.
+
+    Requests in flight and waiting to retry hold their reservation, so the job's cost (earlier runs included)
+    never passes the budget.
+
+    Args:
+        limit: the budget (``None``: no budget; every request fits).
+        prior: what earlier runs of the job cost.
+    """
+
+    def __init__(self, limit: Decimal | None, prior: Decimal) -> None:
+        self.limit = limit
+        self.prior = prior
+        self.reserved = Decimal(0)
+        self.spent = Decimal(0)
+        self.holders = 0
+        self._changed = asyncio.Event()
+
+    def fits(self, worst: Decimal) -> bool:
+        """Whether a request that may cost ``worst`` can be sent without the job possibly passing the budget."""
+        return self.limit is None or self.prior + self.spent + self.reserved + worst <= self.limit
+
+    async def reserve(self, worst: Decimal) -> bool:
+        """Reserve ``worst``, waiting for requests in flight to settle; ``False`` when it can never fit."""
+        while not self.fits(worst):
+            if not self.holders:
+                return False
+            self._changed.clear()
+            await self._changed.wait()
+        self.reserved += worst
+        self.holders += 1
+        return True
+
+    def settle(self, worst: Decimal, actual: Decimal) -> None:
+        """Replace a reservation by what the reply cost (0 for a request that got no reply)."""
+        self.reserved -= worst
+        self.holders -= 1
+        self.spent += actual
+        self._changed.set()
+
+
+class Health:
+    """The job's view of the service, shared by every request.
+
+    It keeps the successes, a run of connection failures, a pause asked for by ``Retry-After``, the deadline, and
+    a stop (the first account-wide failure wins).
+
+    Args:
+        grace: seconds of connection failures with no answer at all before the job stops (``unreachable``).
+        deadline: ``time.monotonic()`` value after which no attempt starts (``None``: none).
+    """
+
+    def __init__(self, *, grace: float, deadline: float | None) -> None:
+        self.grace = grace
+        self.deadline = deadline
+        self.successes = 0
+        self.failing_since: float | None = None
+        self.last_failure = 0.0
+        self.paused_until = 0.0
+        self.stopped: str | None = None
+        self.reason = ""
+        self.fix = ""
+        self._halt = asyncio.Event()
+
+    def success(self) -> None:
+        """Count a reply."""
+        self.successes += 1
+        self.failing_since = None
+
+    def answered(self) -> None:
+        """Note an HTTP answer (any status): the service is reachable."""
+        self.failing_since = None
+
+    def unreachable(self) -> bool:
+        """Count a connection failure; return whether connection failures have lasted longer than ``grace``.
+
+        A run of failures has no answer in between and no gap longer than ``grace`` (long generations may keep
+        every request silent for minutes: two lone timeouts far apart are not an outage).
+        """
+        now = time.monotonic()
+        if self.failing_since is None or now - self.last_failure > self.grace:
+            self.failing_since = now
+        self.last_failure = now
+        return now - self.failing_since > self.grace
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing (first attempts and retries) for ``seconds`` (a ``Retry-After``)."""
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+
+    def stop(self, code: str, reason: str, fix: str) -> None:
+        """Stop the job: nothing more is sent, requests waiting to retry give up without a line."""
+        if self.stopped is None:
+            self.stopped, self.reason, self.fix = code, reason, fix
+        self._halt.set()
+
+    async def halted(self) -> None:
+        """Return once the job is stopped."""
+        await self._halt.wait()
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep up to ``seconds``, ending early on a stop or at the deadline."""
+        if self.deadline is not None:
+            seconds = min(seconds, self.deadline - time.monotonic())
+        if seconds > 0 and not self._halt.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._halt.wait(), seconds)
+
+    async def ready(self) -> None:
+        """Wait out a ``Retry-After`` pause (ending early on a stop or at the deadline)."""
+        while (left := self.paused_until - time.monotonic()) > 0 and not self._halt.is_set() and not self.expired():
+            await self.sleep(left)

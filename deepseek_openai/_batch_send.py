@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._batch import backoff, json_or_text
+from ._batch import Health, backoff, json_or_text, retry_after
 
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["Counters", "Limit", "Result", "send_one"]
+__all__ = ["Counters", "Limit", "Result", "batch_http_client", "send_one"]
 
 Result = tuple[int | None, str | None, Any, Any]
 """``(status_code, request_id, body, error)`` for one output line; ``status_code`` is ``None`` without a reply."""
@@ -43,6 +42,19 @@ class Counters:
     retries: int = 0
 
 
+def batch_http_client(**kwargs: Any) -> Any:
+    """Return ``create_async_http_client(**kwargs)`` without a reasoning memory, for batch clients.
+
+    Batch lines are separate conversations, often of different users: one line's reasoning must never be filled
+    into another's request, and remembering every reply would grow memory with the number of lines.
+    """
+    from ._client import create_async_http_client
+
+    http = create_async_http_client(**kwargs)
+    http.remembers_replies = False
+    return http
+
+
 def response_class() -> Any:
     """Return the SDK's own HTTP response class: ``cast_to`` it makes ``post()`` return the raw response."""
     import openai
@@ -52,64 +64,158 @@ def response_class() -> Any:
     return importlib.import_module(base.__module__.partition(".")[0]).Response
 
 
+_STOPS = {
+    401: (
+        "auth",
+        "DeepSeek refused the API key (HTTP 401)",
+        "check DEEPSEEK_API_KEY (or --env-file / api_key=), then run the same command again: the requests not "
+        "answered are sent then.",
+    ),
+    402: (
+        "balance",
+        "the DeepSeek account has no balance left (HTTP 402 Insufficient Balance)",
+        "top up at https://platform.deepseek.com/top_up, then run the same command again: the requests refused "
+        "have no line, so they are sent then.",
+    ),
+    403: (
+        "forbidden",
+        "DeepSeek refused access (HTTP 403)",
+        "check the key's permissions and the network you send from, then run the same command again.",
+    ),
+    404: (
+        "endpoint",
+        "the base URL has no /chat/completions (HTTP 404)",
+        "check --base-url / DEEPSEEK_BASE_URL (https://api.deepseek.com), then run the same command again.",
+    ),
+    405: (
+        "endpoint",
+        "the base URL does not take POST /chat/completions (HTTP 405)",
+        "check --base-url / DEEPSEEK_BASE_URL (https://api.deepseek.com), then run the same command again.",
+    ),
+}
+"""Answers that are about the account or the set-up, not the request: the job stops and leaves its lines unanswered."""
+
+
+def _reply_problem(reply: Any) -> tuple[Any, str | None]:
+    # A 200 whose body is not a chat completion (a proxy's HTML page, a cut body): the data and what is wrong.
+    try:
+        data = reply.json()
+    except ValueError:
+        return None, f"HTTP 200 but the body is not JSON: {reply.text[:200]!r}"
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        return data, "HTTP 200 but the body is not a chat completion (no choices list)"
+    return data, None
+
+
 async def send_one(
     client: openai.AsyncOpenAI,
     body: dict[str, Any],
     limit: Limit,
     epoch: int | None,
     *,
-    max_attempts: int,
+    health: Health,
     retry_base: float,
     rng: random.Random,
     counters: Counters,
-) -> Result:
-    """Send one chat request; retry 429, 5xx, 408, timeouts and connection errors with jittered back-off.
+    max_attempts: int | None = None,
+    retry_ceiling: float = 60.0,
+) -> Result | None:
+    """Send one chat request; retry transient failures with jittered back-off for as long as the job runs.
+
+    Transient: 429 (the job's limit halves), 5xx, 408, timeouts, connection errors, and a 200 whose body is not
+    JSON; a ``Retry-After`` pauses the whole job. Final: other 4xx (the row keeps DeepSeek's answer). Account-wide
+    (401, 402, 403, 404, 405) and connection failures lasting longer than ``health.grace`` stop the job.
 
     Args:
         client: a client with the SDK's own retries off (``max_retries=0``).
         body: the request body, sent as it is (the client's hook translates legacy model names).
         limit: the concurrency limit; a slot is held only while a request is on the wire.
         epoch: the epoch of a slot the caller already took, or ``None`` to take one first.
-        max_attempts: tries before giving up.
+        health: the job's shared state (successes, pause, deadline, stop).
         retry_base: first back-off pause in seconds.
         rng: jitter source.
         counters: updated with 429s and retries.
+        max_attempts: tries before an error row (``retries_exhausted``); ``None``: retry until the deadline.
+        retry_ceiling: the longest back-off pause.
 
     Returns:
-        ``(200, request_id, reply, None)``; ``(status, request_id, error_body, None)`` for a refusal (4xx); or the
-        last answer with ``error={"code": "retries_exhausted", ...}`` once ``max_attempts`` are spent.
+        ``(200, request_id, reply, None)``; ``(status, request_id, error_body, None)`` for a refusal; a row with an
+        ``error`` (``bad_reply``, ``deadline_exceeded``, ``retries_exhausted``); or ``None`` when the job stopped
+        before this request had an answer (no row: a rerun sends it).
     """
     import openai
 
     cast = response_class()
     last: Result = (None, None, None, None)
     reason = ""
-    for attempt in range(max(1, max_attempts)):
-        if attempt:
-            counters.retries += 1
-            await asyncio.sleep(backoff(attempt - 1, base=retry_base, rng=rng))
+    attempt = 0
+    while True:
         if epoch is None:
+            await health.ready()
+            if health.stopped is not None:
+                return None
+            if health.expired():
+                break
             epoch = await limit.acquire()
+        pause = 0.0
         try:
+            if health.stopped is not None:
+                return None
             reply = await client.post("/chat/completions", body=body, cast_to=cast)
         except openai.APIStatusError as exc:
-            last = (exc.status_code, getattr(exc, "request_id", None), json_or_text(exc.response), None)
-            reason = f"HTTP {exc.status_code}: {exc.message}"
-            if exc.status_code == 429:
+            health.answered()
+            status = exc.status_code
+            last = (status, getattr(exc, "request_id", None), json_or_text(exc.response), None)
+            reason = f"HTTP {status}: {exc.message}"
+            if status in _STOPS:
+                code, what, fix = _STOPS[status]
+                health.stop(code, f"{what}: {exc.message}", fix)
+                return None
+            pause = retry_after(exc.response.headers) or 0.0
+            if status == 429:
                 # DeepSeek's account cap: 429 with no rate-limit headers (quick_start/rate_limit, §18): back off.
                 counters.rate_limited += 1
                 limit.on_rate_limit(epoch, exc.message)
-            elif exc.status_code < 500 and exc.status_code != 408:
+            elif status < 500 and status != 408:
                 return last  # refused for good: the body says why
-            continue
+            if pause:
+                health.pause(pause)
         except openai.APIConnectionError as exc:  # timeouts included
             reason = f"{type(exc).__name__}: {exc}"
-            continue
+            if health.unreachable():
+                health.stop(
+                    "unreachable",
+                    f"no answer from the service for more than {health.grace:g} s ({reason})",
+                    "check the network and --base-url / DEEPSEEK_BASE_URL, then run the same command again "
+                    "(--grace sets how long connection failures are retried).",
+                )
+                return None
+        except Exception as exc:  # noqa: BLE001 - refused before the network (the hook), or unsendable: one row
+            return None, None, None, {"code": "invalid_request", "message": f"{type(exc).__name__}: {str(exc)[:1000]}"}
+        else:
+            health.answered()
+            data, problem = _reply_problem(reply)
+            request_id = reply.headers.get("x-request-id")
+            if problem is None:
+                limit.on_success()
+                health.success()
+                return 200, request_id or data.get("id"), data, None
+            if data is not None:
+                return 200, request_id, data, {"code": "bad_reply", "message": problem}
+            last, reason = (200, request_id, None, None), problem
         finally:
             limit.release()
             epoch = None
-        limit.on_success()
-        data = reply.json()
-        return 200, reply.headers.get("x-request-id") or data.get("id"), data, None
-    error = {"code": "retries_exhausted", "message": f"{max_attempts} attempts; last: {reason}"}
+        attempt += 1
+        if max_attempts is not None and attempt >= max_attempts:
+            error = {"code": "retries_exhausted", "message": f"{attempt} attempts; last: {reason}"}
+            return last[0], last[1], last[2], error
+        counters.retries += 1
+        await health.sleep(max(pause, backoff(attempt - 1, base=retry_base, ceiling=retry_ceiling, rng=rng)))
+        if health.stopped is not None:
+            return None
+    error = {
+        "code": "deadline_exceeded",
+        "message": f"the job's deadline passed after {attempt} attempts; last: {reason}",
+    }
     return last[0], last[1], last[2], error

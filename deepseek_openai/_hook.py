@@ -166,6 +166,8 @@ class _Hooked:
     hook_options: Options
     reasoning_store: Any
     own_client: bool = False
+    remembers_replies: bool = True
+    """``False`` for batch clients: their lines are separate conversations, and memory stays flat over a job."""
     """Set by ``create_client()`` on the HTTP client it builds: only its SDK clients (which read no ``OPENAI_*``)
     send through it, so the checks on ``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` are skipped."""
 
@@ -193,7 +195,9 @@ class _Hooked:
         return process_memory()
 
     def _remembers(self, method: str, url: Any) -> bool:
-        return self.hook_options.compat and method.upper() == "POST" and _endpoint(url) == "chat"
+        if not self.hook_options.compat or not self.remembers_replies:
+            return False
+        return method.upper() == "POST" and _endpoint(url) == "chat"
 
     def _prepared(self, method: str, url: Any, kwargs: dict[str, Any], deferred: bool, looked_up: Any = None) -> Any:
         """Rewrite, build and mark one request (the shared part of both clients' ``build_request``).

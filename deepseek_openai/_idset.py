@@ -42,6 +42,11 @@ class HashSet:
     def __bool__(self) -> bool:
         return any(self._buckets)
 
+    def unique(self) -> int:
+        """Return how many different hashes were added."""
+        self.freeze()
+        return sum(sum(1 for i in range(len(b)) if i == 0 or b[i] != b[i - 1]) for b in self._buckets)
+
     def repeated(self) -> set[int]:
         """Return the hashes added more than once."""
         self.freeze()

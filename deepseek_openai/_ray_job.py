@@ -33,8 +33,10 @@ class Report:
     """What a worker tells the job actor in one call: what it holds and wants now, and what finished since.
 
     ``held``: slots it holds now (it gives slots back only by reporting fewer); ``want``: more slots it would use at
-    once; ``credits``: budget credits it holds, unused or in use by a request not finished yet (``max_cost`` only);
-    ``want_credits``: one per request about to be sent a first time; ``successes``: replies since the last call
+    once; ``credits``: the budget it holds reserved for requests not finished yet (``max_cost`` only; each request
+    reserves its worst case); ``want_credits``: the worst case of each request about to be sent a first time, in
+    order; ``stop``: ``(code, reason, fix)`` when the worker met an account-wide failure (401, 402, unreachable...),
+    which stops the whole job; ``successes``: replies since the last call
     (the adaptive limit grows by about one per round of replies); ``rate_limits``: ``(epoch, message)`` of each
     429 since the last call; ``counts``: ``skipped``, ``not_sent``, ``rate_limited`` and ``retries`` since the last
     call; ``paused_until``: set while the worker waits for the next off-peak window; ``parked``: no block is running,
@@ -45,8 +47,9 @@ class Report:
     held: int = 0
     want: int = 0
     parked: bool = False
-    credits: int = 0
-    want_credits: int = 0
+    credits: Decimal = Decimal(0)
+    want_credits: list[Decimal] = field(default_factory=list)
+    stop: tuple[str, str, str] | None = None
     paused_until: datetime | None = None
     in_flight: int = 0
     successes: int = 0
@@ -57,7 +60,10 @@ class Report:
 
 @dataclass(frozen=True)
 class Answer:
-    """The actor's answer: slots and credits granted, the worker's share of the limit, the epoch, a stop."""
+    """The actor's answer: slots and budget reservations granted, the worker's share, the epoch, a stop.
+
+    ``credits`` is how many of the report's ``want_credits`` (the first ones) the actor reserved.
+    """
 
     grant: int
     held: int | None
@@ -67,6 +73,8 @@ class Answer:
     epoch: int
     credits: int
     stopped: str | None
+    reason: str = ""
+    fix: str = ""
 
 
 class BatchJob:
@@ -84,7 +92,6 @@ class BatchJob:
         self.o = options
         self.leased: dict[str, int] = {}
         self.waiting: dict[str, int] = {}
-        self.open: dict[str, int] = {}
         self.in_flight: dict[str, int] = {}
         self.seen: dict[str, float] = {}
         self.paused: dict[str, datetime] = {}
@@ -92,6 +99,8 @@ class BatchJob:
         self.tally = Tally()
         self.counts = {"skipped": 0, "not_sent": 0, "rate_limited": 0, "retries": 0}
         self.stopped: str | None = None
+        self.reason = self.fix = ""
+        self.open: dict[str, Decimal] = {}
         self.peak = 0
         self.started: float | None = None
         self.last = 0.0
@@ -118,19 +127,21 @@ class BatchJob:
             self.waiting[w] -= grant
             share = self._shares().get(w)
             at_share = share is not None and self.leased[w] >= share  # nothing to wait for: it must give back
-            starved = (report.want > 0 and grant == 0 and not at_share) or (report.want_credits > 0 and credits == 0)
+            starved = (report.want > 0 and grant == 0 and not at_share) or (bool(report.want_credits) and credits == 0)
             left = deadline - time.monotonic()
             if grant or credits or not starved or self.stopped is not None or left <= 0:
                 break
             await self._wait(left)
         held = self.leased[w] if was_parked else None
-        return Answer(grant, held, self._shares().get(w), self.limit.epoch, credits, self.stopped)
+        return Answer(
+            grant, held, self._shares().get(w), self.limit.epoch, credits, self.stopped, self.reason, self.fix
+        )
 
     def _merge(self, r: Report, now: float) -> None:
         w = r.worker
         # A parked lease may have been handed to others meanwhile: the actor's count is the truth for it.
         held = min(r.held, self.leased.get(w, 0)) if w in self.parked else r.held
-        gave_back = held < self.leased.get(w, 0) or r.credits < self.open.get(w, 0)
+        gave_back = held < self.leased.get(w, 0) or r.credits < self.open.get(w, Decimal(0))
         if w in self.parked and not r.parked:  # back at work: keep only what fits beside the others' leases
             others = sum(n for x, n in self.leased.items() if x != w)
             held = min(held, max(0, self.limit.allowed - others))
@@ -141,6 +152,8 @@ class BatchJob:
         for epoch, message in r.rate_limits:
             self.limit.on_rate_limit(epoch, message)
         self.tally.merge(r.tally)
+        if r.stop is not None:
+            self.stop(*r.stop)
         for name, count in r.counts.items():
             self.counts[name] += count
         if r.tally.ok or r.tally.failed or r.counts.get("skipped") or r.counts.get("not_sent"):
@@ -193,27 +206,36 @@ class BatchJob:
         self.peak = max(self.peak, sum(self.leased.values()))
         return grant
 
-    def _credit(self, w: str, want: int) -> int:
+    def stop(self, code: str, reason: str, fix: str) -> None:
+        """Stop the job (the first reason wins): no more first attempts anywhere; workers are told at their call."""
+        if self.stopped is None:
+            self.stopped, self.reason, self.fix = code, reason, fix
+        self._notify()
+
+    def _credit(self, w: str, wants: list[Decimal]) -> int:
+        # As the local runner: each request's worst case is reserved before its first attempt and held until it
+        # finishes, so the job's cost (replies in ``skip`` included) never passes the budget.
         budget: Decimal | None = self.o.get("max_cost")
-        if budget is None or want <= 0 or self.stopped is not None:
+        if budget is None or not wants or self.stopped is not None:
             return 0
-        outstanding, largest = sum(self.open.values()), self.tally.largest
-        if largest is None:
-            room = 0 if outstanding else 1  # the first request goes alone, to measure what one costs
-        elif largest <= 0:
-            room = want
-        else:
-            # As the local runner: stop before the job could pass the budget, each request in flight counted at
-            # the costliest reply so far.
-            spent = self.o.get("prior", Decimal(0)) + self.tally.spent[self.o["currency"]]
-            room = int((budget - spent) / largest) - outstanding
-            if room < 1:
-                self.stopped = "max_cost"
-                self._notify()
-                return 0
-        grant = min(want, room)
-        self.open[w] = self.open.get(w, 0) + grant
-        return grant
+        outstanding = sum(self.open.values(), Decimal(0))
+        room = budget - self.o.get("prior", Decimal(0)) - self.tally.spent[self.o["currency"]] - outstanding
+        granted = 0
+        for worst in wants:
+            if worst > room:
+                break
+            room -= worst
+            granted += 1
+            self.open[w] = self.open.get(w, Decimal(0)) + worst
+        if not granted and not outstanding:
+            currency = self.o["currency"]
+            self.stop(
+                "max_cost",
+                f"the budget max_cost={budget} {currency} is spent as far as it safely goes (the next request could "
+                f"cost up to {wants[0]:.4f} {currency})",
+                "run again with skip= this output and a higher max_cost.",
+            )
+        return granted
 
     async def _wait(self, seconds: float) -> None:
         if self._changed is None:
@@ -233,9 +255,11 @@ class BatchJob:
         """Return a snapshot: rows out, replies, failures, slots in flight, limit, 429s, tokens, cost so far."""
         t, c = self.tally, self.counts
         currency = self.o["currency"]
+        total = self.o.get("total") or 0
+        done = t.ok + t.failed + c["skipped"] + c["not_sent"]
         return BatchProgress(
-            self.o.get("total") or 0,
-            t.ok + t.failed + c["skipped"] + c["not_sent"],
+            total,
+            min(done, total) if total else done,  # Ray re-runs a block a killed worker had: never "2171/2000"
             t.ok,
             t.failed,
             sum(self.in_flight.values()),
@@ -253,7 +277,7 @@ class BatchJob:
         t, c = self.tally, self.counts
         done = t.ok + t.failed + c["skipped"] + c["not_sent"]
         return BatchSummary(
-            max(self.o.get("total") or 0, done),
+            self.o.get("total") or done,
             c["skipped"],
             t.ok,
             t.failed,
@@ -265,6 +289,8 @@ class BatchJob:
             self.stopped,
             self.limit.ceiling,
             self._elapsed(),
+            self.reason,
+            self.fix,
         )
 
     def stats(self) -> dict[str, int]:

@@ -11,9 +11,10 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import TypeVar
 
-from ._batch import next_off_peak
+from ._batch import Health, next_off_peak
 from ._batch_send import Counters, Result
 from ._ray_job import Answer, Report
 from ._usage import is_peak
@@ -25,7 +26,7 @@ Call = Callable[[Report], Awaitable[Answer]]
 
 
 class Stopped(Exception):
-    """The job actor stopped granting first attempts (``max_cost``)."""
+    """The job stopped granting first attempts (``max_cost``, or an account-wide failure such as 402)."""
 
 
 def _utc_now() -> datetime:
@@ -43,10 +44,11 @@ class Lease:
     Args:
         call: sends a :class:`Report` to the job actor and returns its :class:`Answer`.
         worker: this worker's id.
-        budget: ``max_cost`` is set: a request's first attempt also needs a credit from the actor.
+        budget: ``max_cost`` is set: a request's first attempt also needs its worst case reserved by the actor.
         off_peak: first attempts wait while ``is_peak(clock())``.
         clock: returns the current time (UTC).
         tick: seconds between calls while holding slots.
+        health: the worker's view of the service (``send_one`` shares it); its stop is the job's stop.
     """
 
     def __init__(
@@ -58,10 +60,14 @@ class Lease:
         off_peak: bool = False,
         clock: Callable[[], datetime] | None = None,
         tick: float = 0.05,
+        health: Health | None = None,
     ) -> None:
         self.call, self.budget, self.off_peak, self.tick = call, budget, off_peak, tick
         self.clock = clock or _utc_now
-        self.held = self.in_flight = self.credits = self.started = self.active = 0
+        self.health = health or Health(grace=300.0, deadline=None)
+        self.held = self.in_flight = self.active = 0
+        self.reserved = Decimal(0)
+        self._told: str | None = None
         self.target: int | None = None
         self.parked = False
         self.epoch = 0
@@ -70,7 +76,7 @@ class Lease:
         self.pending = Report(worker)
         self.counters = Counters()
         self._slots: deque[asyncio.Future[None]] = deque()
-        self._credits: deque[asyncio.Future[None]] = deque()
+        self._credits: deque[tuple[asyncio.Future[bool], Decimal]] = deque()
         self._calls: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._window: asyncio.Task[None] | None = None
@@ -103,36 +109,39 @@ class Lease:
 
     # -- first attempts and blocks -----------------------------------------------------------------------------
 
-    async def first(self) -> int:
-        """Wait for off-peak (if asked) and a budget credit (with ``max_cost``), then take a slot.
+    async def first(self, worst: Decimal = Decimal(0)) -> int:
+        """Wait for off-peak (if asked) and, with ``max_cost``, for the actor to reserve ``worst``; take a slot.
 
         Raises:
-            Stopped: the budget is spent; the request must not be sent.
+            Stopped: the job is stopped (budget spent, or an account-wide failure); the request must not be sent.
         """
         if self.off_peak and is_peak(self.clock()):
             if self._window is None or self._window.done():
                 self._window = asyncio.ensure_future(self._pause())
             await asyncio.shield(self._window)
+        if self.stopped is not None or self.health.stopped is not None:
+            raise Stopped(self.stopped or self.health.stopped)
         if self.budget:
-            while not self.credits:
-                if self.stopped is not None:
-                    raise Stopped(self.stopped)
-                await self._queue(self._credits)
-            self.credits -= 1
-            self.started += 1
+            granted: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._credits.append((granted, worst))
+            self._kick()
+            if not await granted:
+                raise Stopped(self.stopped)
         return await self.acquire()
 
     def count(self, name: str, number: int = 1) -> None:
         """Count rows ``skipped`` or ``not_sent`` (reported at the next call)."""
         self.pending.counts[name] = self.pending.counts.get(name, 0) + number
 
-    def finished(self, result: Result, model: str, currency: str) -> None:
-        """Count a request that has its answer (its credit is spent)."""
-        self.started -= 1 if self.budget else 0
-        self.pending.tally.add(result[0], result[2], result[3], model, currency)
+    def finished(self, result: Result | None, model: str, currency: str, worst: Decimal = Decimal(0)) -> None:
+        """Count a request that has its answer (``None``: given up when the job stopped); its reservation ends."""
+        if self.budget:
+            self.reserved -= worst
+        if result is not None:
+            self.pending.tally.add(result[0], result[2], result[3], model, currency)
 
     async def run(self, work: Awaitable[T]) -> T:
-        """Await one block's work; then report, parked (with budget credits given back) if no other block runs."""
+        """Await one block's work; then report, parked if no other block runs."""
         self.active += 1
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.ensure_future(self._tick())
@@ -141,7 +150,7 @@ class Lease:
         finally:
             self.active -= 1
             if not self.active:
-                self.parked, self.credits, self.target = True, 0, None
+                self.parked, self.target = True, None
             await self.flush()
 
     async def flush(self) -> None:
@@ -189,8 +198,9 @@ class Lease:
                 report,
                 held=self.held,
                 want=self._want(),
-                credits=self.credits + self.started,
-                want_credits=sum(not w.done() for w in self._credits),
+                credits=self.reserved,
+                want_credits=[worst for w, worst in self._credits if not w.done()],
+                stop=self._stop_to_tell(),
                 in_flight=self.in_flight,
                 counts={**report.counts, "rate_limited": counters.rate_limited, "retries": counters.retries},
                 paused_until=self.paused_until,
@@ -206,17 +216,37 @@ class Lease:
     def _apply(self, answer: Answer, parked: bool) -> None:
         self.epoch = answer.epoch
         self.held = self.held + answer.grant if answer.held is None else answer.held
-        self.credits += answer.credits
         self.parked = parked or (self.parked and not self.active)  # a block may have ended during the call
         if self.active:
             self.target = answer.share
         if self.target is not None and self.held > max(self.target, self.in_flight):
             self.held = max(self.target, self.in_flight)  # idle slots above the share go back at the next call
+        self._grant_answer(answer)
+        self._wake(self._slots, self._cap() - self.in_flight)
+
+    def _stop_to_tell(self) -> tuple[str, str, str] | None:
+        health = self.health
+        if health.stopped is None or health.stopped == self._told or health.stopped == self.stopped:
+            return None
+        self._told = health.stopped
+        return health.stopped, health.reason, health.fix
+
+    def _grant_answer(self, answer: Answer) -> None:
+        granted = answer.credits
+        while self._credits and granted:
+            waiter, worst = self._credits.popleft()
+            if not waiter.done():
+                self.reserved += worst
+                waiter.set_result(True)
+                granted -= 1
         if answer.stopped is not None:
             self.stopped = answer.stopped
-            self._wake(self._credits, len(self._credits))
-        self._wake(self._slots, self._cap() - self.in_flight)
-        self._wake(self._credits, self.credits)
+            if answer.stopped != "max_cost":  # account-wide: requests waiting to retry give up too
+                self.health.stop(answer.stopped, answer.reason, answer.fix)
+            while self._credits:
+                waiter, _ = self._credits.popleft()
+                if not waiter.done():
+                    waiter.set_result(False)
 
     async def _tick(self) -> None:
         while self.active or self.in_flight:

@@ -6,12 +6,15 @@ import asyncio
 import json
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from typing import Any, TypeVar
 
+from ._batch import Health, worst_cost
 from ._batch_io import id_hash
-from ._batch_send import Result, send_one
+from ._batch_send import Result, batch_http_client, send_one
 from ._ray_job import Answer, Report
 from ._ray_lease import Lease, Stopped
 
@@ -59,9 +62,23 @@ class Sender:
 
         async def make() -> tuple[Lease, Any]:
             timing = {} if options["timeout"] is None else {"timeout": options["timeout"]}
-            client = create_async_client(secret.reveal(), base_url=base_url, max_retries=0, env_file=False, **timing)
+            http = batch_http_client()
+            key = secret.reveal()
+            client = create_async_client(
+                key, base_url=base_url, max_retries=0, env_file=False, http_client=http, **timing
+            )
             budget = options["max_cost"] is not None
-            lease = Lease(call, uuid.uuid4().hex, budget=budget, off_peak=options["off_peak"], clock=options["clock"])
+            ends = options.get("deadline_wall")
+            deadline = None if ends is None else time.monotonic() + (ends - time.time())
+            health = Health(grace=options.get("grace", 300.0), deadline=deadline)
+            lease = Lease(
+                call,
+                uuid.uuid4().hex,
+                budget=budget,
+                off_peak=options["off_peak"],
+                clock=options["clock"],
+                health=health,
+            )
             return lease, client
 
         self.lease, self.client = self._run(make())
@@ -77,43 +94,83 @@ class Sender:
         if self.skip is not None:
             rows = [(i, b) for i, b in rows if id_hash(i) not in self.skip]
             self.lease.count("skipped", len(ids) - len(rows))
-        results = await self.lease.run(asyncio.gather(*(self._one(b) for _, b in rows)))
+        results = await self.lease.run(asyncio.gather(*(self._safe(b) for _, b in rows)))
         out: dict[str, list[Any]] = {"custom_id": [], "response": [], "error": []}
         for (custom_id, _), (status, request_id, body, error) in zip(rows, results, strict=True):
             response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
             out["custom_id"].append(custom_id)
-            out["response"].append(None if response is None else json.dumps(response, ensure_ascii=False))
-            out["error"].append(None if error is None else json.dumps(error, ensure_ascii=False))
+            out["response"].append(None if response is None else _dumps(response))
+            out["error"].append(None if error is None else _dumps(error))
         return out
+
+    async def _safe(self, raw: Any) -> Result:
+        # One row never fails the block (and so the dataset): anything unexpected becomes that row's error.
+        try:
+            return await self._one(raw)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a row's failure is its error row, never the job's end
+            error = {"code": "row_failed", "message": f"{type(exc).__name__}: {str(exc)[:500]}"}
+            self.lease.pending.tally.add(None, None, error, "", self.o["currency"])
+            return None, None, None, error
 
     async def _one(self, raw: Any) -> Result:
         o, lease = self.o, self.lease
         try:
             body = _body(raw)
         except (ValueError, TypeError) as exc:
-            error = {"code": "invalid_row", "message": f"body: {exc}"}
+            error = {"code": "invalid_row", "message": f"body: {str(exc)[:500]}"}
             lease.pending.tally.add(None, None, error, "", o["currency"])  # a failure, never sent
             return None, None, None, error
         if o["model"] is not None:
             body["model"] = o["model"]
+        worst = Decimal(0)
+        if lease.budget:
+            try:
+                text = raw if isinstance(raw, (str, bytes)) else json.dumps(body, ensure_ascii=False)
+                size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+                worst = worst_cost(body, size, o["currency"])
+            except (KeyError, ValueError) as exc:  # an unknown model: it cannot be priced, so it is not sent
+                error = {"code": "invalid_row", "message": f"body: {str(exc)[:500]}"}
+                lease.pending.tally.add(None, None, error, "", o["currency"])
+                return None, None, None, error
         try:
-            epoch = await lease.first()
-        except Stopped:
+            epoch = await lease.first(worst)
+        except Stopped as stop:
             lease.count("not_sent")
-            return None, None, None, {"code": "max_cost", "message": o["budget_message"]}
+            return None, None, None, self._not_sent(str(stop))
+        result: Result | None = None
         try:
             result = await send_one(
                 self.client,
                 body,
                 lease,
                 epoch,
+                health=lease.health,
                 max_attempts=o["max_attempts"],
                 retry_base=o["retry_base"],
                 rng=self.rng,
                 counters=lease.counters,
             )
-        except BaseException:
-            lease.started -= 1 if lease.budget else 0
-            raise
-        lease.finished(result, str(body.get("model", "")), o["currency"])
+        finally:
+            lease.finished(result, str(body.get("model", "")), o["currency"], worst)
+        if result is None:  # the job stopped before this row had an answer: a rerun sends it
+            lease.count("not_sent")
+            return None, None, None, self._not_sent(lease.stopped or lease.health.stopped or "interrupted")
         return result
+
+    def _not_sent(self, code: str) -> dict[str, Any]:
+        if code == "max_cost":
+            return {"code": "max_cost", "message": self.o["budget_message"]}
+        health = self.lease.health
+        reason = health.reason if health.stopped == code else ""
+        return {"code": code, "message": f"not sent: {reason or 'the job stopped'}; run again with skip= this output"}
+
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in a reply: escaped, so Arrow can store the row as UTF-8
+        return json.dumps(value)
+    return text

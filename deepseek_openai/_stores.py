@@ -255,7 +255,8 @@ def _parse_redis(url: str) -> tuple[str, float]:
     except ImportError:
         raise InvalidRequestError(
             f"Reasoning store {redact_url(url)!r} needs redis-py, which is not installed.",
-            fix="pip install -e '.[redis]' in a checkout (from PyPI, once published: pip install 'deepseek-openai[redis]').",
+            fix="pip install -e '.[redis]' in a checkout (from PyPI, once published: "
+            "pip install 'deepseek-openai[redis]').",
         ) from None
     return urlunsplit(parts._replace(query="", fragment="")), ttl
 

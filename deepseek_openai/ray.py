@@ -13,6 +13,7 @@ import functools
 import inspect
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,8 @@ __all__ = ["RayBatch", "Secret", "run_batch", "start_batch"]
 
 NOT_SENT = "max_cost"
 """The ``error.code`` of a row not sent because of ``max_cost``; ``skip=`` does not skip such rows."""
+UNSENT = frozenset({NOT_SENT, "auth", "balance", "forbidden", "endpoint", "unreachable", "interrupted"})
+"""The ``error.code`` values of rows the job did not send (or gave up when it stopped); ``skip=`` sends them again."""
 
 
 class Secret:
@@ -105,7 +108,7 @@ def _answered(row: dict[str, Any]) -> bool:
     error = row.get("error")
     if isinstance(error, str):
         error = json.loads(error)
-    return not (isinstance(error, dict) and error.get("code") == NOT_SENT)
+    return not (isinstance(error, dict) and error.get("code") in UNSENT)
 
 
 def _output_rows(skip: Any) -> Iterator[dict[str, Any]]:
@@ -194,7 +197,9 @@ def _start(o: dict[str, Any]) -> RayBatch:
     options = {
         "model": model,
         "timeout": o["timeout"],
-        "max_attempts": max(1, o["max_attempts"]),
+        "max_attempts": None if o["max_attempts"] is None else max(1, o["max_attempts"]),
+        "grace": o["grace"],
+        "deadline_wall": None if o["deadline"] is None else time.time() + o["deadline"],
         "retry_base": o["retry_base"],
         "seed": o["seed"],
         "currency": currency,
@@ -258,7 +263,9 @@ def run_batch(
     num_cpus: float = 0.5,
     rows_per_call: int | None = None,
     timeout: float | None = None,
-    max_attempts: int = 8,
+    deadline: float | None = None,
+    grace: float = 300.0,
+    max_attempts: int | None = None,
     retry_base: float = 0.5,
     progress_interval: float | None = 5.0,
     ray_logs: bool = False,
@@ -288,16 +295,20 @@ def run_batch(
             Skipped rows are left out of the output.
         off_peak: send first attempts only while :func:`~deepseek_openai.is_peak` is false (holidays included);
             at a peak boundary the workers wait and the actor logs when the next off-peak window opens.
-        max_cost: stop sending before the job's cost (replies in ``skip`` included) could pass this, in
-            ``currency``: each request in flight counts as the costliest reply so far, the first goes alone.
-            Rows not sent get ``error`` ``{"code": "max_cost", ...}``.
+        max_cost: never let the job's cost (replies in ``skip`` included) pass this, in ``currency``: each
+            request's worst case (its ``max_tokens``, or the model's default output, at peak price) is reserved
+            with the job actor before it is sent. Rows not sent get ``error`` ``{"code": "max_cost", ...}``.
         currency: ``"USD"`` or ``"CNY"``: the price list for ``max_cost`` and progress.
         workers: Ray Data actors sending requests.
         num_cpus: CPUs Ray reserves per worker (they mostly wait on the network).
         rows_per_call: rows per block a worker sends at once (default: four times its share of ``concurrency``,
             at least 128).
         timeout: seconds per request (default: the client's, read 1800 s, connect 10 s).
-        max_attempts: tries per request on 429, 5xx, timeouts and connection errors.
+        deadline: seconds for the whole job from now: no attempt starts after it; rows still failing then get an
+            error (``deadline_exceeded``).
+        grace: seconds of connection failures with no answer before the job stops (``unreachable``).
+        max_attempts: tries per request before an error row (``retries_exhausted``); ``None``: retry transient
+            failures (429, 5xx, timeouts, connection errors, bodies that are not JSON) until the deadline.
         retry_base: first back-off pause in seconds.
         progress_interval: seconds between the actor's progress lines; ``None`` for none.
         ray_logs: also show Ray Data's own output for this job (its progress bars, or progress log lines when
@@ -310,8 +321,11 @@ def run_batch(
         A lazy ``ray.data.Dataset`` of ``{"custom_id", "response", "error"}``; ``response`` is OpenAI's Batch
         ``{"status_code", "request_id", "body"}`` as a JSON string (``None`` without a reply), ``error`` a JSON
         string ``{"code", "message"}`` or ``None`` (``invalid_row`` for a body that is not a JSON object: never
-        sent; ``max_cost``; ``retries_exhausted``). It holds the job actor, which ends when the dataset is
-        garbage collected; each consumption sends the rows again (write it out or ``materialize()`` it once).
+        sent; ``bad_reply``, ``row_failed``, ``deadline_exceeded``, ``retries_exhausted``; and the codes of rows
+        not sent, which ``skip=`` sends again: ``max_cost``, ``auth`` (401), ``balance`` (402), ``forbidden``,
+        ``endpoint``, ``unreachable``). An account-wide failure (401, 402, ...) stops the whole job. It holds
+        the job actor, which ends when the dataset is garbage collected; each consumption sends the rows again
+        (write it out or ``materialize()`` it once).
 
     Raises:
         InvalidRequestError: ``concurrency`` or ``workers`` below 1, a bad ``max_cost`` or ``currency``.

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 from deepseek_openai import BatchInputError, BatchProgress, LegacyModelWarning, UnknownModelError, arun_batch, run_batch
-from deepseek_openai._batch import AdaptiveLimit, backoff, limit_in_message, next_off_peak
-from deepseek_openai._batch_io import OutputFile
+from deepseek_openai._batch import AdaptiveLimit, backoff, limit_in_message, next_off_peak, worst_cost
+from deepseek_openai._batch_io import id_hash
+from deepseek_openai._batch_out import OutputFile
+from deepseek_openai._idset import HashSet
 from deepseek_openai.testing import FakeDeepSeek
 
 
@@ -94,7 +96,7 @@ def test_the_whole_input_is_checked_first_and_nothing_is_sent(ds: FakeDeepSeek, 
     text = str(err)
     for expected in ("line 2: not JSON", "line 3: custom_id", "line 4: duplicate custom_id 'ok-1'"):
         assert expected in text
-    assert "line 5: 'gpt-4o' is an OpenAI model name: pass --model deepseek-flash" in text
+    assert "1 line names OpenAI models ('gpt-4o'): line 5" in text and "model='deepseek-flash'" in err.fix
     assert "line 6: unknown model 'deepseek-v9'" in text and "nothing was sent" in text
     assert err.fix and ds.requests == [] and not (tmp_path / "out.jsonl").exists()
 
@@ -121,11 +123,18 @@ def test_resume_skips_answered_ids_and_cuts_a_partial_last_line(ds: FakeDeepSeek
 
 def test_output_file_cuts_only_an_unfinished_line(tmp_path: Path) -> None:
     path = tmp_path / "out.jsonl"
-    path.write_bytes(b'{"custom_id":"a"}\n{"custom_id":"b"}\n{"custom_')
-    out = OutputFile(path)
-    assert out.truncated == len(b'{"custom_') and [i["custom_id"] for i in out.scan()] == ["a", "b"]
+    whole = b'{"id":"batch_req_1","custom_id":"a"}\n{"id":"batch_req_2","custom_id":"b"}\n'
+    path.write_bytes(whole + b'{"id":"batch_req_3","custom_')
+    ids = HashSet()
+    for name in "abc":
+        ids.add(id_hash(name))
+    out = OutputFile(path, ids, "in.jsonl")
+    out.load(lambda item: Decimal(0))
+    assert out.truncated == len(b'{"id":"batch_req_3","custom_') and out.done == 2
+    assert [i["custom_id"] for i in out.lines()] == ["a", "b"] and path.read_bytes() == whole
     out.close()
-    clean = OutputFile(path)
+    clean = OutputFile(path, ids, "in.jsonl")
+    clean.load(lambda item: Decimal(0))
     assert clean.truncated == 0
     clean.close()
 
@@ -172,12 +181,15 @@ def test_a_refused_request_is_written_once_without_retrying(ds: FakeDeepSeek, tm
 
 
 def test_max_cost_stops_before_the_budget_is_passed(ds: FakeDeepSeek, tmp_path: Path) -> None:
-    src = write_input(tmp_path / "in.jsonl", [line(f"r{i}", text="x" * 40) for i in range(30)])
-    probe = run_batch(write_input(tmp_path / "p.jsonl", [line("p", text="x" * 40)]), tmp_path / "p.out", **options(ds))
-    one = probe.cost["USD"]
-    summary = run_batch(src, tmp_path / "out.jsonl", max_cost=one * Decimal("5.5"), **options(ds))
+    items = [line(f"r{i}", text="x" * 40) for i in range(30)]
+    for item in items:
+        item["body"]["max_tokens"] = 50
+    src = write_input(tmp_path / "in.jsonl", items)
+    size = len(json.dumps(items[0])) + 1
+    worst = worst_cost(items[0]["body"], size, "USD")
+    summary = run_batch(src, tmp_path / "out.jsonl", max_cost=worst * Decimal("4.5"), **options(ds))
     assert summary.stopped == "max_cost" and summary.not_sent > 0
-    assert summary.cost["USD"] <= one * Decimal("5.5") and summary.ok >= 4
+    assert summary.cost["USD"] <= worst * Decimal("4.5") and summary.ok >= 4
 
 
 def test_off_peak_waits_for_the_next_window(ds: FakeDeepSeek, tmp_path: Path) -> None:
@@ -248,12 +260,26 @@ def test_limit_in_message_and_next_off_peak() -> None:
 
 
 def test_hash_set_finds_members_and_repeats() -> None:
-    from deepseek_openai._batch_io import id_hash
-    from deepseek_openai._idset import HashSet
-
     hashes = HashSet()
     for name in ("a", "b", "c", "b"):
         hashes.add(id_hash(name))
     assert id_hash("b") in hashes and id_hash("z") not in hashes and "b" not in hashes
-    assert hashes.repeated() == {id_hash("b")} and len(hashes) == 4 and hashes
+    assert hashes.repeated() == {id_hash("b")} and len(hashes) == 4 and hashes.unique() == 3 and hashes
     assert not HashSet()
+
+
+def test_only_a_run_of_connection_failures_counts_against_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    from deepseek_openai import _batch
+
+    now = [100.0]
+    monkeypatch.setattr(_batch.time, "monotonic", lambda: now[0])
+    health = _batch.Health(grace=10.0, deadline=None)
+    assert not health.unreachable()
+    now[0] += 30  # a lone failure long after the first one (long generations, no answer meanwhile)
+    assert not health.unreachable()
+    for _ in range(3):
+        now[0] += 4  # failures every 4 s, no answer in between: an outage
+        stopped = health.unreachable()
+    assert stopped
+    health.answered()
+    assert not health.unreachable()

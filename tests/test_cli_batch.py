@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,14 +43,17 @@ def test_offline_batch_writes_every_line_and_a_summary(tmp_path: Path, capsys: p
     assert "tokens: 0 cache hit" in err and "cost: $" in err and "¥" in err
 
 
-def test_an_openai_model_without_model_is_refused_with_the_fix(
+def test_openai_model_names_get_one_grouped_explanation_and_one_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    src = write_input(tmp_path / "in.jsonl", 2, model="gpt-4o")
+    src = write_input(tmp_path / "in.jsonl", 25, model="gpt-4o-mini")
     code = main(["--offline", "batch", str(src), "-o", str(tmp_path / "out.jsonl")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "line 1: 'gpt-4o' is an OpenAI model name: pass --model deepseek-flash" in err and "line 2:" in err
+    assert "25 lines name OpenAI models ('gpt-4o-mini'): lines 1, 2, 3, 4, 5 and 20 more" in err
+    assert err.count("OpenAI model") == 2  # the explanation and the fix, not a sentence a line
+    assert err.count("--model deepseek-flash") == 1 and "\nfix: pass --model deepseek-flash to replace" in err
+    assert "(CLI)" not in err and "(Python)" not in err
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -59,13 +63,13 @@ def test_a_bad_budget_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "--max-cost 'lots' is not an amount" in capsys.readouterr().err
 
 
-def test_sigterm_stops_cleanly_and_the_same_command_resumes(
+def test_sigterm_stops_cleanly_a_second_one_at_once_and_the_same_command_resumes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     src = write_input(tmp_path / "in.jsonl", 30)
     out = tmp_path / "out.jsonl"
     with FakeDeepSeek() as ds:
-        ds.latency = 0.1
+        ds.latency = 0.05
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}
         env.update(DEEPSEEK_API_KEY=ds.api_key, DEEPSEEK_BASE_URL=ds.base_url)
         command = [sys.executable, "-m", "deepseek_openai", "batch", str(src), "-o", str(out), "--concurrency", "2"]
@@ -73,14 +77,23 @@ def test_sigterm_stops_cleanly_and_the_same_command_resumes(
         deadline = time.monotonic() + DEADLINE
         while (not out.exists() or len(out.read_bytes().splitlines()) < 3) and time.monotonic() < deadline:
             time.sleep(0.02)
-        proc.send_signal(signal.SIGTERM)
+        began = time.time()
+        ds.start_outage("hang")  # the requests admitted from now on never get an answer
+        while sum(r.received >= began for r in ds.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # until both slots hold a request that hangs
+        proc.send_signal(signal.SIGTERM)  # first: no new request, wait for those in flight (they hang)
+        time.sleep(0.3)
+        waiting = proc.poll() is None
+        proc.send_signal(signal.SIGTERM)  # second: at once
         _, err = proc.communicate(timeout=DEADLINE)
-        assert proc.returncode == 130, err
-        assert "interrupted: every line in" in err and "resume: deepseek-openai batch" in err
+        assert waiting and proc.returncode == 130, err
+        assert "stopping: no new requests; waiting up to 30 s" in err and "stopped at once" in err
+        assert "resume: deepseek-openai batch" in err
         raw = out.read_bytes()
         assert raw.endswith(b"\n")
         first = [json.loads(x)["custom_id"] for x in raw.splitlines()]
         assert 3 <= len(first) < 30
+        ds.end_outage()
         ds.latency = 0.0
         monkeypatch.setenv("DEEPSEEK_API_KEY", ds.api_key)
         monkeypatch.setenv("DEEPSEEK_BASE_URL", ds.base_url)
@@ -90,3 +103,80 @@ def test_sigterm_stops_cleanly_and_the_same_command_resumes(
     assert f"{len(first)} already done" in again
     ids = [json.loads(x)["custom_id"] for x in out.read_text().splitlines()]
     assert sorted(ids) == sorted(f"task-{i}" for i in range(30)) and ids[: len(first)] == first
+    assert not (tmp_path / "out.jsonl.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda tmp: (tmp / "missing.jsonl", tmp / "out.jsonl"), "the input file"),
+        (lambda tmp: (tmp / "in.jsonl", tmp / "no-folder" / "out.jsonl"), "the output folder"),
+        (lambda tmp: (tmp / "in.jsonl", tmp), "is a directory"),
+        (lambda tmp: (tmp / "in.jsonl", Path("/dev/null")), "not a regular file"),
+        (lambda tmp: (tmp / "in.jsonl", tmp / "in.jsonl"), "is the input"),
+    ],
+)
+def test_file_problems_are_usage_errors_with_a_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, expected: str
+) -> None:
+    write_input(tmp_path / "in.jsonl", 2)
+    src, out = make(tmp_path)
+    code = main(["--offline", "batch", str(src), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: ") and expected in err and "\nfix: " in err and "Errno" not in err
+
+
+def test_a_402_stop_prints_the_fix_and_a_resume_command_that_keeps_the_endpoint_and_key_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write_input(tmp_path / "in.jsonl", 20)
+    out = tmp_path / "out.jsonl"
+    with FakeDeepSeek(balance="0") as ds:
+        env_file = tmp_path / "keys.env"
+        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
+        command = ["batch", str(src), "-o", str(out), "--base-url", ds.base_url, "--env-file", str(env_file)]
+        code = main([*command, "--timeout", "5", "--concurrency", "2"])
+        err = capsys.readouterr().err
+        assert code == 1, err
+        assert "error: the DeepSeek account has no balance left (HTTP 402" in err and "20 request(s) not sent" in err
+        assert "fix: top up at https://platform.deepseek.com/top_up" in err
+        resume = err.split("resume: ", 1)[1].strip()
+        assert f"--base-url {ds.base_url}" in resume and f"--env-file {env_file}" in resume
+        assert "--timeout 5" in resume and "--concurrency 2" in resume
+        ds.balance = "5"
+        assert main(resume.split()[1:]) == 0  # the printed command, as printed, sends the rest
+    assert len(out.read_text().splitlines()) == 20
+
+
+def test_timeout_retries_a_reply_that_never_comes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_input(tmp_path / "in.jsonl", 3)
+    out = tmp_path / "out.jsonl"
+    with FakeDeepSeek() as ds:
+        ds.add_fault("hang")
+        env_file = tmp_path / "keys.env"
+        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
+        flags = ["--base-url", ds.base_url, "--env-file", str(env_file), "--timeout", "0.2", "--concurrency", "1"]
+        code = main(["batch", str(src), "-o", str(out), *flags])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert len(ds.requests) == 4 and "1 retries" in err
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_an_offline_output_is_not_resumed_against_deepseek(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_input(tmp_path / "in.jsonl", 4)
+    out = tmp_path / "out.jsonl"
+    half = write_input(tmp_path / "half.jsonl", 2)
+    assert main(["--offline", "batch", str(half), "-o", str(out)]) == 0
+    assert all(json.loads(x)["id"].startswith("batch_req_offline_") for x in out.read_text().splitlines())
+    before = out.read_bytes()
+    capsys.readouterr()
+    with FakeDeepSeek() as ds:
+        env_file = tmp_path / "keys.env"
+        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
+        code = main(["batch", str(src), "-o", str(out), "--base-url", ds.base_url, "--env-file", str(env_file)])
+        err = capsys.readouterr().err
+        assert code == 2 and "answered by the offline double" in err and ds.requests == []
+    assert out.read_bytes() == before
+    assert main(["--offline", "batch", str(src), "-o", str(out)]) == 0  # offline again: resumes

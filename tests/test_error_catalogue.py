@@ -132,6 +132,22 @@ def _batch(*lines: str, **options: Any) -> Any:
     return ds.run_batch(folder / "requests.jsonl", folder / "out.jsonl", api_key=KEY, base_url=OFFLINE, **options)
 
 
+def _batch_here(files: dict[str, str], source: str = "requests.jsonl", output: str = "out.jsonl") -> Any:
+    # In a fresh folder, with relative paths: the messages name the files as a user typed them.
+    import shutil
+    import tempfile
+
+    folder, back = tempfile.mkdtemp(), os.getcwd()
+    try:
+        os.chdir(folder)
+        for name, text in files.items():
+            Path(name).write_text(text)
+        return ds.run_batch(source, output, api_key=KEY, base_url=OFFLINE)
+    finally:
+        os.chdir(back)
+        shutil.rmtree(folder)
+
+
 def _ray_batch(**options: Any) -> Any:
     from deepseek_openai import ray as on_ray
 
@@ -156,6 +172,7 @@ def _store_file_not_a_database() -> None:
 BATCH_LINE = (
     '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "%s", "messages": [%s]}}'
 )
+USER_JSON = '{"role": "user", "content": "hi"}'
 ASSISTANT_NO_REASONING = {"role": "assistant", "content": "Sure."}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(8)
 FAILED_EVENT = {"type": "response.failed", "response": {"status": "failed", "error": {"message": "Server Error"}}}
@@ -532,6 +549,44 @@ CASES: list[Case] = [
         "an OpenAI model name without `model=` / `--model`",
         "BatchInputError",
         lambda: _batch(BATCH_LINE % ("gpt-4o-mini", '{"role": "user", "content": "hi"}')),
+    ),
+    Case(
+        "batch",
+        "input lines with `NaN` and a lone surrogate (`\\ud800`)",
+        "BatchInputError",
+        lambda: _batch(
+            BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "hi"}'),
+            (BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "hi"}')).replace('"a"', '"b"')[:-1]
+            + ', "temperature": NaN}',
+            (BATCH_LINE % ("deepseek-flash", '{"role": "user", "content": "\\ud800"}')).replace('"a"', '"c"'),
+        ),
+    ),
+    Case("batch", "an input with no request", "BatchInputError", lambda: _batch("", "")),
+    Case("batch", "a missing input file", "BatchFileError", lambda: _batch_here({}, source="requests.jsonl")),
+    Case(
+        "batch",
+        "an existing output that is not batch output (e.g. `notes.txt`)",
+        "BatchFileError",
+        lambda: _batch_here(
+            {"requests.jsonl": BATCH_LINE % ("deepseek-flash", USER_JSON) + "\n", "notes.txt": "milk\neggs"},
+            output="notes.txt",
+        ),
+    ),
+    Case(
+        "batch",
+        "the output is the input",
+        "BatchFileError",
+        lambda: _batch_here(
+            {"requests.jsonl": BATCH_LINE % ("deepseek-flash", USER_JSON) + "\n"}, output="requests.jsonl"
+        ),
+    ),
+    Case(
+        "batch",
+        "an output in a folder that does not exist",
+        "BatchFileError",
+        lambda: _batch_here(
+            {"requests.jsonl": BATCH_LINE % ("deepseek-flash", USER_JSON) + "\n"}, output="results/out.jsonl"
+        ),
     ),
     Case(
         "batch",

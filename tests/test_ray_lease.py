@@ -7,6 +7,7 @@ every leg: the job-wide cap, shrinking on 429, parked leases handed over, the bu
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from deepseek_openai._batch import worst_cost
 from deepseek_openai._batch_send import send_one
 from deepseek_openai._ray_job import Answer, BatchJob, Report
 from deepseek_openai._ray_lease import Lease, Stopped
@@ -52,16 +54,25 @@ async def send(
     client = ds.async_client(max_retries=0)
 
     async def one(lease: Lease, i: int) -> Any:
-        body = {"model": "deepseek-flash", "messages": [{"role": "user", "content": f"q{i}"}]}
+        body = {"model": "deepseek-flash", "messages": [{"role": "user", "content": f"q{i}"}], "max_tokens": 20}
+        worst = worst_cost(body, len(json.dumps(body)), "USD")
         try:
-            epoch = await lease.first()
+            epoch = await lease.first(worst)
         except Stopped as stop:
             return str(stop)
         on_send()
         result = await send_one(
-            client, body, lease, epoch, max_attempts=8, retry_base=0.01, rng=random.Random(i), counters=lease.counters
+            client,
+            body,
+            lease,
+            epoch,
+            health=lease.health,
+            max_attempts=8,
+            retry_base=0.01,
+            rng=random.Random(i),
+            counters=lease.counters,
         )
-        lease.finished(result, "deepseek-flash", "USD")
+        lease.finished(result, "deepseek-flash", "USD", worst)
         return result
 
     async def worker(lease: Lease, ids: list[int]) -> list[Any]:
@@ -183,16 +194,37 @@ def test_a_lease_above_the_share_is_given_back_when_another_worker_waits() -> No
     assert sum(job.leased.values()) <= 4
 
 
+BODY = {"model": "deepseek-flash", "messages": [{"role": "user", "content": "q10"}], "max_tokens": 20}
+
+
 def test_max_cost_stops_first_attempts_before_the_budget_is_passed(ds: FakeDeepSeek) -> None:
-    probe = make_job(1)
-    asyncio.run(send(ds, leases(probe, 1), 1, block=1))
-    one = probe.summary().cost["USD"]
-    job = make_job(4, max_cost=one * Decimal("5.5"))
+    budget = worst_cost(BODY, len(json.dumps(BODY)), "USD") * Decimal("4.5")  # four requests' worst case
+    job = make_job(4, max_cost=budget)
     results = asyncio.run(send(ds, leases(job, 2, budget=True), 30, block=6))
     summary = job.summary()
-    assert summary.stopped == "max_cost" and summary.cost["USD"] <= one * Decimal("5.5")
+    assert summary.stopped == "max_cost" and summary.cost["USD"] <= budget and "max_cost" in summary.reason
     sent = [r for r in results if isinstance(r, tuple)]
-    assert 4 <= len(sent) <= 5 and results.count("max_cost") == 30 - len(sent) and len(ds.requests) == len(sent) + 1
+    assert len(sent) >= 4 and results.count("max_cost") == 30 - len(sent) and len(ds.requests) == len(sent)
+
+
+def test_reservations_hold_while_requests_wait_to_retry(ds: FakeDeepSeek) -> None:
+    for _ in range(40):
+        ds.add_error(500)
+        ds.add_reply("ok", usage={"completion_tokens": 20})
+    worst = worst_cost(BODY, len(json.dumps(BODY)), "USD")
+    job = make_job(8, max_cost=worst * 6)
+    results = asyncio.run(send(ds, leases(job, 2, budget=True), 30, block=10))
+    assert job.summary().cost["USD"] <= worst * 6 and results.count("max_cost") > 0
+
+
+def test_a_402_on_one_worker_stops_every_worker(ds: FakeDeepSeek) -> None:
+    ds.latency = 0.01
+    ds.balance = "0"
+    job = make_job(4)
+    results = asyncio.run(send(ds, leases(job, 2), 40, block=10))
+    summary = job.summary()
+    assert summary.stopped == "balance" and "402" in summary.reason and "top up" in summary.fix
+    assert results.count("balance") + results.count(None) == 40 and len(ds.requests) <= 8
 
 
 def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
@@ -210,3 +242,18 @@ def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, capsys
     assert [r[0] for r in results] == [200] * 6 and len(sent_at) == 6 and min(sent_at) >= window
     assert not job.paused  # every worker reported the end of the pause
     assert "paused until 2026-12-07 10:00 UTC (next off-peak window)" in capsys.readouterr().err
+
+
+def test_progress_never_passes_the_input_when_ray_sends_a_block_twice() -> None:
+    from deepseek_openai._batch import Tally
+
+    job = make_job(4, total=5)
+    tally = Tally()
+    for _ in range(7):  # a killed worker's block, run again by Ray on another worker
+        tally.add(200, {}, None, "deepseek-flash", "USD")
+
+    async def main() -> None:
+        await job.sync(Report("a", tally=tally))
+
+    asyncio.run(main())
+    assert job.progress().done == 5 and job.progress().total == 5 and job.summary().total == 5

@@ -7,6 +7,7 @@ import importlib
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -264,3 +265,78 @@ def test_hold_after_beyond_the_reply_sends_it_whole(fake_deepseek: FakeDeepSeek)
     fake_deepseek.add_reply("short", hold_after=1000)
     with _open_raw_stream(fake_deepseek) as response:
         assert response.read().endswith(b"data: [DONE]\n\n")
+
+
+# -- add_fault and start_outage: faults below DeepSeek's error answers -------------------------------------------
+
+
+def _raw_chat(ds: FakeDeepSeek, timeout: float = 10) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(
+        ds.base_url + "/chat/completions",
+        data=json.dumps({"model": "deepseek-flash", "messages": USER}).encode(),
+        headers={"Authorization": f"Bearer {ds.api_key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncated"])
+async def test_a_reset_or_cut_body_is_a_connection_error(fake_deepseek: FakeDeepSeek, mode: str, kind: str) -> None:
+    fake_deepseek.add_fault(kind)  # type: ignore[arg-type]
+    with pytest.raises(openai.APIConnectionError):
+        await chat(fake_deepseek, mode)
+    assert (await chat(fake_deepseek, mode)).choices[0].message.content == "Echo: hi"  # one request only
+
+
+def test_html_and_not_json_bodies_come_with_status_200(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.add_fault("html")
+    fake_deepseek.add_fault("not_json")
+    fake_deepseek.add_fault("html", status=502)
+    status, kind, body = _raw_chat(fake_deepseek)
+    assert (status, kind) == (200, "text/html") and body.startswith(b"<html>")
+    status, kind, body = _raw_chat(fake_deepseek)
+    assert (status, kind) == (200, "application/json")
+    with pytest.raises(ValueError):
+        json.loads(body)
+    assert _raw_chat(fake_deepseek)[:2] == (502, "text/html")
+
+
+async def test_a_hang_sends_nothing_until_the_client_gives_up(fake_deepseek: FakeDeepSeek, mode: str) -> None:
+    fake_deepseek.add_fault("hang")
+    with pytest.raises(openai.APITimeoutError):
+        await chat(fake_deepseek, mode, timeout=0.2)
+
+
+def test_an_outage_answers_every_request_until_it_ends(fake_deepseek: FakeDeepSeek) -> None:
+    fake_deepseek.start_outage(429, headers={"retry-after": "3"})
+    assert fake_deepseek.in_outage
+    with pytest.raises(openai.RateLimitError) as caught:
+        fake_deepseek.client(max_retries=0, api_key="sk-wrong-key-0000").models.list()  # before the key check
+    assert caught.value.response.headers["retry-after"] == "3"
+    for _ in range(3):
+        assert _raw_chat(fake_deepseek)[0] == 429
+    assert fake_deepseek.end_outage() == 4 and not fake_deepseek.in_outage
+    assert _raw_chat(fake_deepseek)[0] == 200
+
+
+def test_an_outage_with_seconds_ends_by_itself() -> None:
+    with FakeDeepSeek() as ds:
+        ds.start_outage("reset", seconds=0.05)
+        with pytest.raises((urllib.error.URLError, http.client.RemoteDisconnected)):
+            _raw_chat(ds)
+        deadline = time.monotonic() + 10  # a safety net; the window is 50 ms
+        while ds.in_outage and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _raw_chat(ds)[0] == 200
+
+
+def test_fault_arguments_are_checked(fake_deepseek: FakeDeepSeek) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        fake_deepseek.add_fault("explode")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="400-599"):
+        fake_deepseek.start_outage(200)
+    with pytest.raises(ValueError, match="fault"):
+        fake_deepseek.start_outage("explode")  # type: ignore[arg-type]

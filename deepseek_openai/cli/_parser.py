@@ -145,8 +145,11 @@ examples:
   deepseek-openai batch requests.jsonl -o results.jsonl --off-peak --max-cost 20
 
 The whole input is checked first (nothing is sent if a line is bad). Output lines are appended as replies
-arrive; running the same command again skips the custom_ids already in the output. Ctrl-C stops cleanly.
-Exit code 1 when some requests failed (their error lines are in the output) or --max-cost stopped the run.
+arrive; running the same command again skips the custom_ids already in the output (an existing output that is
+not this job's is refused, unchanged). 429s, 5xx and lost connections are retried; a 401 or 402 stops the run
+and leaves the rest for a rerun. Ctrl-C stops admitting requests and waits for those in flight; twice: at once.
+Exit code 1 when some requests failed (their error lines are in the output) or the run stopped early (budget,
+deadline, key, balance, network); 130 after Ctrl-C; 2 for a bad input or output file.
 """,
     ),
 }
@@ -235,6 +238,14 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="replace every line's model (required for OpenAI model names)")
     p.add_argument("--currency", choices=("USD", "CNY"), type=str.upper, default="USD", help="your account's prices")
     p.add_argument("--progress-every", type=float, default=5.0, metavar="S", help="seconds between progress lines")
+    p.add_argument("--timeout", type=float, metavar="S", help="seconds per request before it is retried (default 1800)")
+    p.add_argument(
+        "--deadline", type=float, metavar="S", help="seconds for the whole run (then failing requests get an error)"
+    )
+    p.add_argument(
+        "--grace", type=float, default=300.0, metavar="S", help="seconds of connection failures before the run stops"
+    )
+    p.add_argument("--wait", action="store_true", help="if another run writes the same output, wait for it to end")
 
 
 def _add_nothing(p: argparse.ArgumentParser) -> None:

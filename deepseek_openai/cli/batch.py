@@ -73,6 +73,7 @@ class _Progress:
     def end(self) -> None:
         if self.tty and self.width:
             self.ctx.err()
+            self.width = 0
 
 
 def _budget(text: str | None) -> Decimal | None:
@@ -87,22 +88,47 @@ def _budget(text: str | None) -> Decimal | None:
     return value
 
 
-async def _run(ctx: Context, options: dict[str, Any]) -> BatchSummary:
-    from deepseek_openai import arun_batch, create_async_client
+def _seconds(flag: str, value: float | None, *, zero: bool = False) -> float | None:
+    if value is not None and not (value >= 0 if zero else value > 0):
+        raise UsageError(f"{flag} {value:g} must be a positive number of seconds: use e.g. {flag} 60.")
+    return value
+
+
+class _Signals:
+    """First Ctrl-C / SIGTERM: stop admitting and wait for the requests in flight; second: stop at once."""
+
+    def __init__(self, ctx: Context, progress: _Progress, drain: float) -> None:
+        self.ctx, self.progress, self.drain = ctx, progress, drain
+        self.stop = asyncio.Event()
+        self.task: asyncio.Task[BatchSummary] | None = None
+
+    def __call__(self) -> None:
+        if not self.stop.is_set():
+            self.stop.set()
+            self.progress.end()
+            self.ctx.err(
+                f"stopping: no new requests; waiting up to {self.drain:g} s for the requests in flight so their "
+                "replies are written (Ctrl-C again to stop at once)."
+            )
+        elif self.task is not None:
+            self.task.cancel()
+
+
+async def _run(ctx: Context, options: dict[str, Any], signals: _Signals) -> BatchSummary:
+    from deepseek_openai import arun_batch
 
     args = ctx.args
     if ctx.offline:
         fake = ctx.start_fake()
-        client = fake.async_client(max_retries=0)
+        where: dict[str, Any] = {"api_key": fake.api_key, "base_url": fake.base_url, "env_file": False}
     else:
-        client = create_async_client(base_url=args.base_url, env_file=args.env_file, max_retries=0)
-    stop = asyncio.Event()
+        where = {"base_url": args.base_url, "env_file": args.env_file}
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, signals)
     try:
-        async with client:
-            return await arun_batch(args.input, args.output, client=client, stop=stop, **options)
+        signals.task = asyncio.ensure_future(arun_batch(args.input, args.output, stop=signals.stop, **where, **options))
+        return await signals.task
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -111,8 +137,8 @@ async def _run(ctx: Context, options: dict[str, Any]) -> BatchSummary:
 def run_batch(ctx: Context) -> int:
     """Run ``deepseek-openai batch`` and return its exit code.
 
-    0 when every request has a 200 line, 1 after failures or a budget stop, 2 for bad input (nothing sent),
-    130 after Ctrl-C / SIGTERM (rerun the same command to resume).
+    0 when every request has a 200 line; 1 after failures or an early stop (budget, deadline, key, balance,
+    network); 2 for a bad input or output file (nothing sent); 130 after Ctrl-C / SIGTERM (rerun to resume).
     """
     args = ctx.args
     if args.concurrency is not None and args.concurrency < 1:
@@ -124,33 +150,48 @@ def run_batch(ctx: Context) -> int:
         "off_peak": args.off_peak,
         "max_cost": _budget(args.max_cost),
         "currency": args.currency,
+        "timeout": _seconds("--timeout", args.timeout),
+        "deadline": _seconds("--deadline", args.deadline),
+        "grace": _seconds("--grace", args.grace, zero=True),
+        "wait": args.wait,
+        "offline": ctx.offline,
         "progress": progress,
         "progress_interval": 0.5 if progress.tty else args.progress_every,
     }
+    signals = _Signals(ctx, progress, 30.0)
+    again = shlex.join(["deepseek-openai", "batch", args.input, "-o", args.output, *_flags(args)])
     try:
-        summary = asyncio.run(_run(ctx, options))
+        summary = asyncio.run(_run(ctx, options, signals))
+    except asyncio.CancelledError:
+        progress.end()
+        ctx.err(f"stopped at once: every line in {args.output} is whole; requests in flight were abandoned.")
+        ctx.err(f"resume: {again}")
+        return 130
     finally:
         progress.end()
     for line in format_summary(summary, args.currency):
         ctx.err(line)
-    again = shlex.join(["deepseek-openai", "batch", args.input, "-o", args.output, *_flags(args)])
     if summary.stopped == "interrupted":
         ctx.err(f"interrupted: every line in {args.output} is whole; {summary.not_sent} request(s) left.")
         ctx.err(f"resume: {again}")
         return 130
-    if summary.stopped == "max_cost":
-        ctx.err(f"stopped before passing --max-cost {args.max_cost} {args.currency}: {summary.not_sent} not sent.")
-        ctx.err(f"to send the rest, raise --max-cost and run: {again}")
+    if summary.stopped is not None:
+        ctx.err(f"error: {summary.reason}; {summary.not_sent} request(s) not sent.")
+        ctx.err(f"fix: {summary.fix}")
+        ctx.err(f"resume: {again}")
         return 1
     return 1 if summary.failed else 0
 
 
 def _flags(args: Any) -> list[str]:
+    # Every flag that chose the endpoint, the key, the requests or the limits: the resume command is the same run.
     flags: list[str] = []
-    for name in ("model", "concurrency", "max_cost", "currency"):
-        value = getattr(args, name)
+    for name in ("base_url", "env_file", "model", "concurrency", "max_cost", "currency", "timeout", "deadline"):
+        value = getattr(args, name, None)
         if value is not None and not (name == "currency" and value == "USD"):
-            flags += [f"--{name.replace('_', '-')}", str(value)]
+            flags += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
+    if getattr(args, "grace", 300.0) != 300.0:
+        flags += ["--grace", f"{args.grace:g}"]
     if args.off_peak:
         flags.append("--off-peak")
     if args.offline:

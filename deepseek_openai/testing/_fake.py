@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from .._rules import RULES
 from ._checks import check_auth, check_chat, check_fim, parse_error
+from ._faults import FaultScripts, _OutageState, serve_fault
 from ._limits import ConcurrencyGate
 from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
-from ._script import ApiError, Script
+from ._script import ApiError, Fault, Script
 from ._scripted import ReplyScripts
 from ._serde import parse_body
 from ._server import Handler, Server
@@ -38,7 +39,7 @@ _ROUTES = {
 }
 
 
-class FakeDeepSeek(ReplyScripts, NewApiScripts):
+class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
     """An offline DeepSeek on ``127.0.0.1`` over real HTTP/1.1, for tests; a context manager.
 
     It answers like the real service (DeepSeek's reply shapes, statuses and error bodies), records every
@@ -54,6 +55,10 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
     - FIM: a fixed line of code;
     - ``/responses``, ``/files``, ``/v1/tools/search`` and ``/v1/tools/fetch``: see ``_newroutes`` (scripted with
       :meth:`add_reply`, :meth:`add_search_results` and :meth:`add_fetched_page`; uploads are in :attr:`files`).
+
+    Faults: :meth:`add_error` (DeepSeek's error answers), :meth:`add_fault` (resets, hangs, HTML or cut bodies),
+    :meth:`start_outage` (every request fails the same way for a while: 503s, a 429 storm, resets), and the
+    account: :attr:`balance` ``"0"`` (402 on billed calls), :attr:`gate` (the concurrency cap), :attr:`latency`.
 
     Args:
         api_key: the only key accepted (``Authorization: Bearer <key>``); anything else gets DeepSeek's 401.
@@ -82,6 +87,7 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._script = Script()
+        self._outages = _OutageState()
         self._cache = PromptCache()
         self._seq = itertools.count(1)
         self._closing = threading.Event()
@@ -202,8 +208,9 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
         return options
 
     def reset(self) -> None:
-        """Forget queued replies and errors, recorded requests and the cache."""
+        """Forget queued replies, errors and faults, an outage, recorded requests and the cache."""
         self._script.clear()
+        self.end_outage()
         self._cache.clear()
         self._new_apis().clear()
         with self._lock:
@@ -230,6 +237,9 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
         headers = Headers(handler.headers.items())
         with self._lock:
             self._requests.append(RecordedRequest(handler.command, path, headers, raw, body, query, time.time()))
+        outage = self._outage_fault()
+        if outage is not None:  # a proxy or load balancer failing: before the key check and every route
+            return serve_fault(handler, outage, self._wait)
         extra = new_route(handler.command, path)  # /responses, /files, /v1/tools/*: see _newroutes
         if extra is not None:
             return serve_new(self, handler, extra, path, raw, body, bad_json)
@@ -250,7 +260,10 @@ class FakeDeepSeek(ReplyScripts, NewApiScripts):
             return handler.send_all(200, [JSON_TYPE], dump(models_body()))
         if kind == "balance":
             return handler.send_all(200, [JSON_TYPE], dump(balance_body(self._balance, self.currency)))
-        failure = self._script.take_error()
+        scripted = self._script.take_error()
+        if isinstance(scripted, Fault):
+            return serve_fault(handler, scripted, self._wait)
+        failure = scripted
         if failure is None and bad_json:
             failure = parse_error(bad_json)
         if failure is None:

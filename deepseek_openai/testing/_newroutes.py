@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._checks import check_auth, parse_error
+from ._faults import serve_fault
 from ._files import FileStore, not_found
 from ._responses import check_responses, plan_response
-from ._script import ApiError
+from ._script import ApiError, Fault
 from ._webtools import check_fetch, check_search, fetch_body, search_body
 from ._wire import JSON_TYPE, answer, dump
 
@@ -133,7 +134,10 @@ def serve_new(
     if route == "content":
         # Uploaded files cannot be downloaded: /files/{id}/content is unsupported (api/upload-file).
         return fake._error(handler, ApiError.from_rule("file_content"))
-    failure = fake._script.take_error()
+    scripted = fake._script.take_error()
+    if isinstance(scripted, Fault):
+        return serve_fault(handler, scripted, fake._wait)
+    failure = scripted
     if failure is None and route == "upload":
         uploaded = state.files.upload(handler.headers.get("Content-Type", ""), raw, created)
         if isinstance(uploaded, ApiError):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from .._rules import RULES
 
-__all__ = ["ApiError", "Reply", "Script", "ScriptedError", "ToolCall", "error_for_status"]
+__all__ = ["ApiError", "Fault", "Reply", "Script", "ScriptedError", "ToolCall", "error_for_status"]
 
 UsageLayout = Literal["final_chunk", "separate_chunk"]
 
@@ -100,10 +100,19 @@ class Reply:
 
 
 @dataclass(frozen=True)
-class ScriptedError:
-    """One scripted error answer."""
+class Fault:
+    """A fault below HTTP errors (``_faults.FaultKind``): a reset, a hang, a body that is not JSON or is cut."""
 
-    error: ApiError
+    kind: str
+    status: int = 200
+    """The status of an ``html`` page."""
+
+
+@dataclass(frozen=True)
+class ScriptedError:
+    """One scripted error answer, or a fault."""
+
+    error: ApiError | Fault
 
 
 class Script:
@@ -118,8 +127,8 @@ class Script:
         with self._lock:
             self._items.extend(items)
 
-    def take_error(self) -> ApiError | None:
-        """Pop and return the head of the queue if it is an error."""
+    def take_error(self) -> ApiError | Fault | None:
+        """Pop and return the head of the queue if it is an error or a fault."""
         with self._lock:
             head = self._items[0] if self._items else None
             if isinstance(head, ScriptedError):

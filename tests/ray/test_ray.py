@@ -22,7 +22,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from deepseek_openai import InvalidRequestError  # noqa: E402
-from deepseek_openai._batch import price  # noqa: E402
+from deepseek_openai._batch import worst_cost  # noqa: E402
 from deepseek_openai.ray import RayBatch, Secret, run_batch, start_batch  # noqa: E402
 from deepseek_openai.testing import FakeDeepSeek  # noqa: E402
 
@@ -40,10 +40,10 @@ def local_ray() -> Iterator[Any]:
         ray.shutdown()
 
 
-def rows(count: int, as_json: bool = True, text: str = "q") -> list[dict[str, Any]]:
+def rows(count: int, as_json: bool = True, text: str = "q", **extra: Any) -> list[dict[str, Any]]:
     made = []
     for i in range(count):
-        body = {"model": "deepseek-flash", "messages": [{"role": "user", "content": f"{text}{i}"}]}
+        body = {"model": "deepseek-flash", "messages": [{"role": "user", "content": f"{text}{i}"}], **extra}
         made.append({"custom_id": f"r{i}", "body": json.dumps(body) if as_json else body})
     return made
 
@@ -116,16 +116,15 @@ def test_resume_skips_answered_ids_from_a_list_or_an_output_file(local_ray: Any,
 
 def test_max_cost_ends_with_error_rows_and_a_rerun_sends_the_rest(local_ray: Any) -> None:
     with FakeDeepSeek() as ds:
-        probe = ds.client().chat.completions.create(model="deepseek-flash", messages=[{"role": "user", "content": "x"}])
-        one = price(probe.model_dump(), "deepseek-flash")["USD"]
-        ds.reset()
-        data = local_ray.data.from_items(rows(20, text="x"))
-        with start_batch(data, concurrency=4, max_cost=one * Decimal("5.5"), **key(ds)) as first:
+        items = rows(20, text="x", max_tokens=20)
+        one = worst_cost(json.loads(items[10]["body"]), len(items[10]["body"]), "USD")  # a request's worst case
+        data = local_ray.data.from_items(items)
+        with start_batch(data, concurrency=4, max_cost=one * Decimal("4.5"), **key(ds)) as first:
             out = first.dataset.materialize()
             summary = first.summary()
         got = out.take_all()
         stopped = [r for r in got if r["error"] and json.loads(r["error"])["code"] == "max_cost"]
-        assert summary.stopped == "max_cost" and summary.cost["USD"] <= one * Decimal("5.5") and summary.ok >= 4
+        assert summary.stopped == "max_cost" and summary.cost["USD"] <= one * Decimal("4.5") and summary.ok >= 4
         assert len(got) == 20 and len(stopped) == summary.not_sent == 20 - summary.ok and len(ds.requests) == summary.ok
         assert all(r["response"] is None for r in stopped) and "max_cost=" in json.loads(stopped[0]["error"])["message"]
         answered = sent(ds)
@@ -135,6 +134,33 @@ def test_max_cost_ends_with_error_rows_and_a_rerun_sends_the_rest(local_ray: Any
             rerun = second.summary()
         assert sorted(sent(ds) + answered) == sorted(f"x{i}" for i in range(20)) and len(again) == summary.not_sent
         assert rerun.skipped == summary.ok and rerun.ok == summary.not_sent and rerun.stopped is None
+
+
+def test_bad_replies_are_retried_and_never_fail_the_dataset(local_ray: Any) -> None:
+    with FakeDeepSeek() as ds:
+        ds.add_fault("not_json", times=3)
+        ds.add_fault("html", times=2)
+        ds.add_fault("truncated")
+        got = run_batch(local_ray.data.from_items(rows(20)), concurrency=4, retry_base=0.01, **key(ds)).take_all()
+    assert sorted(r["custom_id"] for r in got) == sorted(f"r{i}" for i in range(20))
+    assert all(r["error"] is None and json.loads(r["response"])["status_code"] == 200 for r in got)
+
+
+def test_a_402_stops_the_job_and_skip_sends_those_rows_again(local_ray: Any) -> None:
+    with FakeDeepSeek() as ds:
+        ds.balance = "0"
+        data = local_ray.data.from_items(rows(30))
+        with start_batch(data, concurrency=4, workers=2, rows_per_call=5, **key(ds)) as first:
+            out = first.dataset.materialize()
+            summary = first.summary()
+        got = out.take_all()
+        assert summary.stopped == "balance" and "top up" in summary.fix and summary.ok == 0
+        assert len(got) == 30 and {json.loads(r["error"])["code"] for r in got} == {"balance"}
+        assert len(ds.requests) <= 12  # stopped within a few requests, not 30 refusals
+        ds.balance = "10"
+        ds.reset()
+        again = run_batch(data, concurrency=4, skip=out, **key(ds)).take_all()
+        assert len(again) == 30 and all(r["error"] is None for r in again) and len(ds.requests) == 30
 
 
 class ScaledClock:
