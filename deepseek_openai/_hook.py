@@ -194,10 +194,8 @@ class _Hooked:
         """The process's reasoning memory, shared by every client (entries are scoped to account and conversation)."""
         return process_memory()
 
-    def _remembers(self, method: str, url: Any) -> bool:
-        if not self.hook_options.compat or not self.remembers_replies:
-            return False
-        return method.upper() == "POST" and _endpoint(url) == "chat"
+    def _passes_back(self, method: str, url: Any) -> bool:
+        return self.hook_options.compat and method.upper() == "POST" and _endpoint(url) == "chat"
 
     def _prepared(self, method: str, url: Any, kwargs: dict[str, Any], deferred: bool, looked_up: Any = None) -> Any:
         """Rewrite, build and mark one request (the shared part of both clients' ``build_request``).
@@ -205,7 +203,7 @@ class _Hooked:
         ``looked_up``: what an async client's ``send`` already read from the store, read instead of the store.
         """
         scope = None
-        if self._remembers(method, url):
+        if self._passes_back(method, url):
             scope = scope_of(kwargs.get("headers"), url, process_memory(), self.reasoning_store)
         reading = scope._replace(store=looked_up) if scope is not None and looked_up is not None else scope
         kwargs, transcript = rewrite_request(url, kwargs, self.hook_options, reading, deferred)
@@ -217,7 +215,7 @@ class _Hooked:
             if name == "authorization":
                 raise foreign_key_error()  # our key was displaced and cannot be recovered here
             del request.headers[name]
-        if scope is not None:
+        if scope is not None and self.remembers_replies:
             content = None
             if transcript is None:
                 try:
