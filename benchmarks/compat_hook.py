@@ -220,9 +220,10 @@ def bench_memory(turns: int) -> list[Row]:
         turn = Transcript(account)
         turn.add({"role": "user", "content": f"question {i}"})
         turn.add({"role": "assistant", "content": f"The answer number {i}."})
-        pairs = [(turn.key(), f"{i} {REASONING}")]
+        reasoning = f"{i} {REASONING}"  # one text per turn, as the tap saves it under both of its keys
+        pairs = [(turn.key(), reasoning)]
         if i % 2:
-            pairs.append((call_key(account, f"call_00_{i:022d}"), f"{i} {REASONING}"))
+            pairs.append((call_key(account, f"call_00_{i:022d}"), reasoning))
         memory.put(pairs)
     held, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
