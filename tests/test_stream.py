@@ -269,7 +269,10 @@ def test_keyboard_interrupt_is_not_converted() -> None:
 
 
 def test_any_error_raised_by_the_stream_becomes_an_interruption() -> None:
-    cause = openai.APIError("boom", request=None, body=None)  # type: ignore[arg-type]
+    from deepseek_openai._httpx import http_module
+
+    request = http_module().Request("POST", "http://127.0.0.1:9/chat/completions")  # openai 3.60+ reads its headers
+    cause = openai.APIError("boom", request=request, body=None)
     stream = _Closable([chunk({"reasoning_content": ""}), chunk({"content": "so far"})], raise_at_end=cause)
     with pytest.raises(StreamInterruptedError, match="APIError: boom") as info:
         collect_stream(stream)
