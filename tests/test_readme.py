@@ -37,7 +37,10 @@ def test_every_python_snippet_is_run_by_one_of_the_runners() -> None:
     assert len(RAY_BLOCKS) == 1 and "RAY_BLOCKS" in (README.parent / "tests" / "ray" / "test_ray.py").read_text()
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
+# The pytest example runs in a pytest of its own, a second interpreter: the slow leg (pytest -m slow).
+@pytest.mark.parametrize(
+    "index", [pytest.param(i, marks=pytest.mark.slow) if "def test_" in b else i for i, b in enumerate(BLOCKS)]
+)
 def test_readme_snippet_runs(
     index: int, fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
