@@ -63,6 +63,7 @@ def test_a_bad_budget_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "--max-cost 'lots' is not an amount" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_sigterm_stops_cleanly_a_second_one_at_once_and_the_same_command_resumes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

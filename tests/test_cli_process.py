@@ -20,6 +20,8 @@ import pytest
 
 from deepseek_openai.testing import FakeDeepSeek
 
+pytestmark = pytest.mark.slow  # every test here starts an interpreter: the slow leg (pytest -m slow)
+
 DEADLINE = 30.0  # a safety net against hangs, never a measured bound
 
 

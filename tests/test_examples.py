@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,23 @@ def _env(api_key: str, base_url: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs_in_this_process(
+    name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The quick twin of the next test: the script runs as __main__ in this interpreter, in an empty folder.
+    from deepseek_openai.testing import FakeDeepSeek
+
+    with FakeDeepSeek() as ds:
+        monkeypatch.setenv("DEEPSEEK_API_KEY", ds.api_key)
+        monkeypatch.setenv("DEEPSEEK_BASE_URL", ds.base_url)
+        runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    out = capsys.readouterr().out
+    for expected in EXPECTED[name]:
+        assert expected in out, f"{expected!r} missing from the output of examples/{name}:\n{out}"
+
+
+@pytest.mark.slow  # a fresh interpreter per script: the slow leg (pytest -m slow)
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs_against_the_double(name: str, tmp_path: Path) -> None:
     from deepseek_openai.testing import FakeDeepSeek
@@ -110,6 +128,7 @@ def test_every_example_has_an_expected_entry() -> None:
     assert not missing, f"add these to EXPECTED in tests/test_examples.py: {missing}"
 
 
+@pytest.mark.slow
 def test_an_example_without_a_key_says_how_to_run_it_offline(tmp_path: Path) -> None:
     # Issue 18 item 7: the first thing someone without a key runs tells them about the offline double.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}

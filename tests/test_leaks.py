@@ -207,6 +207,7 @@ def test_clean():
 """
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_the_suite_wide_key_check_catches_every_channel(pytester: pytest.Pytester) -> None:
     pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text(encoding="utf-8"))
     pytester.makepyfile(test_leaky=_LEAKY)

@@ -16,6 +16,8 @@ import pytest
 from deepseek_openai.testing import FakeDeepSeek
 from tests._rounds import run_round
 
+pytestmark = pytest.mark.slow  # every round is a fresh Python process: the slow leg (pytest -m slow)
+
 
 def three_rounds(ds: FakeDeepSeek, store: str, history: Path) -> None:
     ds.add_reply(reasoning="first, look it up", tool_calls=[{"name": "lookup", "arguments": {}}])

@@ -46,7 +46,10 @@ def test_models_snippet_shows_its_output() -> None:
     assert any("model_info(DEEPSEEK_FLASH)" in block for block in PRINTS)
 
 
-@pytest.mark.parametrize("index", range(len(BLOCKS)))
+# The pytest example runs in a pytest of its own, a second interpreter: the slow leg (pytest -m slow).
+@pytest.mark.parametrize(
+    "index", [pytest.param(i, marks=pytest.mark.slow) if "def test_" in b else i for i, b in enumerate(BLOCKS)]
+)
 def test_readme_snippet_runs(
     index: int,
     fake_deepseek: FakeDeepSeek,

@@ -351,11 +351,13 @@ print('null')
     }
 
 
+@pytest.mark.slow  # real processes: the slow leg (pytest -m slow)
 def test_processes_share_a_sqlite_store_across_restarts(tmp_path: Path) -> None:
     check_processes_share_the_store("sqlite:///reasoning.db", tmp_path)
     assert stat.S_IMODE((tmp_path / "reasoning.db").stat().st_mode) == 0o600 or os.name != "posix"
 
 
+@pytest.mark.slow  # real processes: the slow leg (pytest -m slow)
 def test_concurrent_processes_merge_atomically_in_sqlite(tmp_path: Path) -> None:
     check_concurrent_writers("sqlite:///reasoning.db", tmp_path)
 

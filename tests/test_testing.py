@@ -183,6 +183,7 @@ def test_serve_export_lines_survive_a_shell_whatever_the_key() -> None:
     assert _pasted(exports, "http://127.0.0.1:1", key) == "same\n"
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_cli_prints_url_and_key_then_serves_until_sigterm() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}
     proc = subprocess.Popen(
