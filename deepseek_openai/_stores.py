@@ -12,6 +12,7 @@ Only the standard library is imported here; redis-py (the ``[redis]`` extra) is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import sqlite3
@@ -481,6 +482,11 @@ class SQLiteStore:
             conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
             conn.close()
+
+    def __del__(self) -> None:
+        # Python 3.13 warns about a connection collected unclosed: a store dropped without close() closes its own.
+        with contextlib.suppress(Exception):  # nothing useful to do at garbage collection
+            self.close()
 
     def stored_bytes(self) -> int:
         """Return the UTF-8 bytes of keys and reasoning held now (expired rows not yet dropped included)."""
