@@ -5,8 +5,13 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from deepseek_openai import acollect_stream, collect_stream
 from deepseek_openai.testing import FakeDeepSeek
+
+# Hundreds of requests over real connections, seconds of CPU each: the slow leg (pytest -m slow).
+pytestmark = pytest.mark.slow
 
 
 def _ask(n: int) -> list[dict[str, str]]:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import deepseek_openai
 
 INIT = Path(deepseek_openai.__file__)
@@ -45,6 +47,7 @@ def test_unknown_name_is_an_attribute_error() -> None:
         raise AssertionError("expected AttributeError")
 
 
+@pytest.mark.slow  # a fresh interpreter: the slow leg (pytest -m slow)
 def test_importing_the_client_does_not_load_every_helper() -> None:
     code = (
         "import sys; from deepseek_openai import create_client; "
@@ -56,6 +59,7 @@ def test_importing_the_client_does_not_load_every_helper() -> None:
         assert helper not in out, out
 
 
+@pytest.mark.slow  # a fresh interpreter: the slow leg (pytest -m slow)
 def test_creating_a_client_loads_no_tables_and_no_dotenv_without_a_env_file(tmp_path: Path) -> None:
     # The rewrite tables (models, rules, REWRITES) load on the first request that may need them; python-dotenv
     # only when a .env file exists from the working directory up.

@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from deepseek_openai import assistant_turn, collect_stream, reasoning_of, usage_of
 from deepseek_openai.testing import FakeDeepSeek
 
+# 80 requests over the wire per run, seconds of CPU: the slow leg (pytest -m slow).
+pytestmark = pytest.mark.slow
+
 HI = [{"role": "user", "content": "hi"}]
 WEATHER = {
     "type": "function",

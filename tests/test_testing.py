@@ -103,6 +103,7 @@ def test_requests_are_recorded(fake_deepseek: FakeDeepSeek) -> None:
     assert (models.method, models.path, models.json, models.body) == ("GET", "/models", None, b"")
 
 
+@pytest.mark.slow  # 120 requests at once, over a second of CPU: the slow leg (pytest -m slow)
 async def test_many_concurrent_async_requests(fake_deepseek: FakeDeepSeek) -> None:
     async with fake_deepseek.async_client(max_retries=0) as client:
         replies = await asyncio.gather(
