@@ -238,6 +238,7 @@ def test_a_bad_reply_that_never_heals_becomes_one_error_row(ds: FakeDeepSeek, tm
 # -- 5. account-wide failures stop the job; transient ones are retried -----------------------------------------
 
 
+@pytest.mark.slow  # a batch run of 200 lines: the slow leg (pytest -m slow)
 def test_402_stops_the_job_and_a_rerun_after_the_top_up_sends_everything(ds: FakeDeepSeek, tmp_path: Path) -> None:
     ds.balance = "0"
     src = write_input(tmp_path / "in.jsonl", lines(200))
@@ -280,6 +281,7 @@ def test_a_run_of_connection_failures_past_the_grace_stops_the_job(ds: FakeDeepS
 # -- 6. throttling is admission control ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a batch run of 200 lines: the slow leg (pytest -m slow)
 def test_a_429_storm_admits_no_new_line_beyond_the_limit(ds: FakeDeepSeek, tmp_path: Path) -> None:
     ds.latency = 0.01
     src = write_input(tmp_path / "in.jsonl", lines(200))

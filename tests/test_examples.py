@@ -101,6 +101,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     )
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_batch_example_keeps_its_files_in_a_named_folder(tmp_path: Path) -> None:
     from deepseek_openai.testing import FakeDeepSeek
 
@@ -114,6 +115,7 @@ def test_batch_example_keeps_its_files_in_a_named_folder(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 @pytest.mark.parametrize("args", [[], ["kept"]])
 def test_batch_example_without_a_key_writes_nothing(tmp_path: Path, args: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPSEEK_", "OPENAI_"))}

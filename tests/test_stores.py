@@ -362,6 +362,7 @@ def test_concurrent_processes_merge_atomically_in_sqlite(tmp_path: Path) -> None
     check_concurrent_writers("sqlite:///reasoning.db", tmp_path)
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
 def test_a_forked_child_gets_its_own_store_and_connection(tmp_path: Path) -> None:
     # Run in a fresh interpreter: forking the multi-threaded pytest process would warn (Python 3.12+).
@@ -506,6 +507,7 @@ def test_passwords_never_show() -> None:
     assert "hunter2" not in str(caught.value)
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_the_module_imports_no_redis() -> None:
     code = "import sys, deepseek_openai._stores; print('redis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

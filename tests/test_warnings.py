@@ -43,6 +43,7 @@ print("done")
 """
 
 
+@pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_warnings_from_framework_code_are_shown_by_default(tmp_path: Path) -> None:
     (tmp_path / "fakeframework.py").write_text(textwrap.dedent(FRAMEWORK), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
