@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -57,11 +56,9 @@ def batch_http_client(**kwargs: Any) -> Any:
 
 def response_class() -> Any:
     """Return the SDK's own HTTP response class: ``cast_to`` it makes ``post()`` return the raw response."""
-    import openai
+    from ._httpx import http_module
 
-    # httpx (openai 1.x/2.x) or httpx2 (3.x): never imported by name, the SDK's choice is followed.
-    base = next(c for c in openai.DefaultHttpxClient.__mro__ if c.__module__.startswith(("httpx.", "httpx2.")))
-    return importlib.import_module(base.__module__.partition(".")[0]).Response
+    return http_module().Response
 
 
 _STOPS = {

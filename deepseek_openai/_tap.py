@@ -8,6 +8,7 @@ are decoded first; each choice of an ``n > 1`` reply is its own turn, by ``index
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 import zlib
@@ -217,11 +218,9 @@ def _decoder(response: Any) -> Any:
     return None  # br, zstd, ...: not read (the turn stays unknown rather than be misread)
 
 
+@functools.lru_cache(maxsize=1)
 def _stream_classes() -> tuple[type[Any], type[Any]]:
     # The byte-stream base classes of the httpx the SDK uses (httpx for openai 1.x/2.x, httpx2 for 3.x).
-    cached = _CLASSES.get("classes")
-    if cached is not None:
-        return cached
     http = http_module()
 
     class TappedStream(http.SyncByteStream):  # type: ignore[misc,name-defined]
@@ -260,11 +259,7 @@ def _stream_classes() -> tuple[type[Any], type[Any]]:
         async def aclose(self) -> None:
             await self.inner.aclose()
 
-    _CLASSES["classes"] = (TappedStream, AsyncTappedStream)
     return TappedStream, AsyncTappedStream
-
-
-_CLASSES: dict[str, tuple[type[Any], type[Any]]] = {}
 
 
 class _SseReader:
