@@ -15,7 +15,7 @@ from .._json import mentions_json
 from .._models import EFFORT_LEVELS, FIM_MAX_TOKENS, MAX_TOOLS, MODELS
 from .._rules import RULES
 from .._thinking import thinks
-from ._script import ApiError
+from ._api_error import ApiError
 from ._vision import check_images
 
 __all__ = ["check_auth", "check_chat", "check_fim", "effort_of", "parse_error", "thinking_on"]

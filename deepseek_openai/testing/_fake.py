@@ -11,16 +11,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._rules import RULES
+from ._api_error import ApiError
 from ._checks import check_auth, check_chat, check_fim, parse_error
 from ._faults import FaultScripts, _OutageState, serve_fault
+from ._files import FileStore, not_found
 from ._limits import ConcurrencyGate
-from ._newroutes import NewApiScripts, new_route, serve_new
 from ._records import Headers, RecordedRequest
 from ._replies import PromptCache, balance_body, models_body, plan_chat, plan_fim
-from ._script import ApiError, Fault, Script
-from ._scripted import ReplyScripts
+from ._responses import check_responses, plan_response
+from ._routes import ROUTES, file_id, resource_route
+from ._script import Fault, ReplyScripts, Script
 from ._serde import parse_body
 from ._server import Handler, Server
+from ._webtools import WebToolAnswers, WebToolScripts, check_fetch, check_search, fetch_body, search_body
 from ._wire import JSON_TYPE, answer, dump
 
 if TYPE_CHECKING:
@@ -31,15 +34,10 @@ __all__ = ["DEFAULT_API_KEY", "FakeDeepSeek"]
 DEFAULT_API_KEY = "sk-fake-deepseek-0123456789abcdef"
 """The key a :class:`FakeDeepSeek` accepts unless told otherwise; it works nowhere else."""
 
-_ROUTES = {
-    ("POST", "/chat/completions"): "chat",
-    ("POST", "/completions"): "fim",
-    ("GET", "/models"): "models",
-    ("GET", "/user/balance"): "balance",
-}
+_BILLED = ("responses", "search", "fetch")  # of the resource routes; upload is free (api/upload-file)
 
 
-class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
+class FakeDeepSeek(ReplyScripts, FaultScripts, WebToolScripts):
     """An offline DeepSeek on ``127.0.0.1`` over real HTTP/1.1, for tests; a context manager.
 
     It answers like the real service (DeepSeek's reply shapes, statuses and error bodies), records every
@@ -53,8 +51,9 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
       user's words, formats such as email or date; see ``_tooluse``);
     - chat ending in tool results: ``"Echo: <last user text> (tools said: <a>; <b>)"``, so a tool loop ends;
     - FIM: a fixed line of code;
-    - ``/responses``, ``/files``, ``/v1/tools/search`` and ``/v1/tools/fetch``: see ``_newroutes`` (scripted with
-      :meth:`add_reply`, :meth:`add_search_results` and :meth:`add_fetched_page`; uploads are in :attr:`files`).
+    - ``/responses``, ``/files``, ``/v1/tools/search`` and ``/v1/tools/fetch``: see ``_responses``, ``_files`` and
+      ``_webtools`` (scripted with :meth:`add_reply`, :meth:`add_search_results` and :meth:`add_fetched_page`;
+      uploads are in :attr:`files`).
 
     Faults: :meth:`add_error` (DeepSeek's error answers), :meth:`add_fault` (resets, hangs, HTML or cut bodies),
     :meth:`start_outage` (every request fails the same way for a while: 503s, a 429 storm, resets), and the
@@ -89,6 +88,8 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
         self._script = Script()
         self._outages = _OutageState()
         self._cache = PromptCache()
+        self._web_answers = WebToolAnswers()
+        self._files = FileStore()
         self._seq = itertools.count(1)
         self._closing = threading.Event()
         self._server: Server | None = None
@@ -168,6 +169,11 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
         self._balance = Decimal(value)
 
     @property
+    def files(self) -> FileStore:
+        """The uploaded files: ``len(ds.files)``, ``ds.files.get(id)`` and their bytes in ``ds.files.data``."""
+        return self._files
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """A copy of every request received so far, in arrival order."""
         with self._lock:
@@ -212,7 +218,7 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
         self._script.clear()
         self.end_outage()
         self._cache.clear()
-        self._new_apis().clear()
+        self._web_answers.clear()  # uploaded files stay
         with self._lock:
             self._requests.clear()
 
@@ -240,14 +246,14 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
         outage = self._outage_fault()
         if outage is not None:  # a proxy or load balancer failing: before the key check and every route
             return serve_fault(handler, outage, self._wait)
-        extra = new_route(handler.command, path)  # /responses, /files, /v1/tools/*: see _newroutes
-        if extra is not None:
-            return serve_new(self, handler, extra, path, raw, body, bad_json)
+        resource = resource_route(handler.command, path)
+        if resource is not None:
+            return self._serve_resource(handler, resource, path, raw, body, bad_json)
         beta = path == "/beta" or path.startswith("/beta/")
         route = path[len("/beta") :] if beta else path.removeprefix("/v1")  # /v1 is an alias of / (§1)
-        kind = _ROUTES.get((handler.command, route.rstrip("/") or "/"))
+        kind = ROUTES.get((handler.command, route.rstrip("/") or "/"))
         if kind is None:
-            known = any(r == route for _, r in _ROUTES)
+            known = any(r == route for _, r in ROUTES)
             status, message = (405, "Method Not Allowed") if known else (404, "Not Found")
             return self._error(handler, ApiError(status, message))
         if kind == "fim" and not beta and RULES["fim_not_beta"].refuses:
@@ -282,6 +288,49 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
             self.gate.leave()
         return None
 
+    def _serve_resource(self, handler: Handler, route: str, path: str, raw: bytes, body: Any, bad_json: str) -> None:
+        # /responses, /files and the web tools (route from resource_route). The order of checks is chat's: route,
+        # auth, a scripted error, the body, the balance (billed routes), then the answer.
+        if route == "method":
+            return self._error(handler, ApiError(405, "Method Not Allowed"))
+        failure = check_auth(handler.headers.get("authorization"), self._api_key)
+        if failure is not None:
+            return self._error(handler, failure)
+        created = int(time.time())
+        if route == "list":
+            return self._json(handler, self._files.listing(handler.path.partition("?")[2]))
+        if route in ("retrieve", "delete"):
+            fid = file_id(path)
+            record = self._files.get(fid) if route == "retrieve" else self._files.delete(fid)
+            return self._json(handler, record) if record else self._error(handler, not_found(fid))
+        if route == "content":
+            # Uploaded files cannot be downloaded: /files/{id}/content is unsupported (api/upload-file).
+            return self._error(handler, ApiError.from_rule("file_content"))
+        scripted = self._script.take_error()
+        if isinstance(scripted, Fault):
+            return serve_fault(handler, scripted, self._wait)
+        failure = scripted
+        if failure is None and route == "upload":
+            uploaded = self._files.upload(handler.headers.get("Content-Type", ""), raw, created)
+            if isinstance(uploaded, ApiError):
+                return self._error(handler, uploaded)
+            return self._json(handler, uploaded)
+        if failure is None and bad_json:
+            failure = parse_error(bad_json)
+        checks = {"responses": check_responses, "search": check_search, "fetch": check_fetch}
+        failure = failure or checks[route](body)
+        if failure is None and route in _BILLED and self._balance <= 0:
+            failure = ApiError.from_rule("balance")
+        if failure is not None:
+            return self._error(handler, failure)
+        if route == "search":
+            return self._json(handler, search_body(body, self._web_answers.take("search")))
+        if route == "fetch":
+            return self._json(handler, fetch_body(body, self._web_answers.take("fetch")))
+        plan = plan_response(body, self._script.take_reply(), next(self._seq), created, self._cache)
+        keepalive = plan.reply.keepalive or self.keepalive
+        return answer(handler, plan, stream=body.get("stream") is True, keepalive=keepalive, wait=self._wait)
+
     def _reply(self, handler: Handler, kind: str, body: Any) -> None:
         if self.latency:
             self._wait(self.latency)
@@ -290,6 +339,9 @@ class FakeDeepSeek(ReplyScripts, FaultScripts, NewApiScripts):
         plan = planner(body, reply, next(self._seq), int(time.time()), self._cache)
         keepalive = plan.reply.keepalive or self.keepalive
         answer(handler, plan, stream=body.get("stream") is True, keepalive=keepalive, wait=self._wait)
+
+    def _json(self, handler: Handler, body: Any) -> None:
+        handler.send_all(200, [JSON_TYPE], dump(body))
 
     def _error(self, handler: Handler, error: ApiError) -> None:
         handler.send_all(error.status, [JSON_TYPE, *error.headers.items()], dump(error.body()))

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from ._script import ApiError, Fault, Script, ScriptedError, error_for_status
+from ._api_error import ApiError, error_for_status
+from ._script import Fault, Script, ScriptedError
 from ._server import Handler
 from ._wire import JSON_TYPE, dump
 

@@ -14,8 +14,8 @@ import urllib.parse
 from typing import Any
 
 from .._models import FILE_LIMITS
+from ._api_error import ApiError
 from ._checks import _shape
-from ._script import ApiError
 
 __all__ = ["FILE_PURPOSES", "FileStore", "file_kind", "not_found", "parse_form"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from ._script import ApiError
+from ._api_error import ApiError
 
 __all__ = ["ConcurrencyGate", "concurrency_error"]
 

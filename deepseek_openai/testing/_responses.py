@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._models import EFFORT_LEVELS, MAX_TOOLS, MODELS
+from ._api_error import ApiError
 from ._checks import _check_common, _shape, thinking_on
 from ._replies import PromptCache, _fit, _tool_calls, count_tokens
-from ._script import ApiError, Reply
+from ._script import Reply
 from ._stream import _pieces
 from ._tooluse import default_call, text_of
 from ._vision import check_images

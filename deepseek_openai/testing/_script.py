@@ -1,4 +1,7 @@
-"""Scripted behaviour: a FIFO of exact replies and errors that chat and FIM requests consume in order."""
+"""The script: what a test queues (replies, errors, faults), the queue, and ``add_reply`` / ``add_error``.
+
+:class:`ReplyScripts` is a base class of ``FakeDeepSeek``; chat, FIM and ``/responses`` consume the queue in order.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +9,14 @@ import json
 import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from .._rules import RULES
+from ._api_error import ApiError, error_for_status
 
-__all__ = ["ApiError", "Fault", "Reply", "Script", "ScriptedError", "ToolCall", "error_for_status"]
+__all__ = ["Fault", "Reply", "ReplyScripts", "Script", "ScriptedError", "ToolCall", "UsageLayout"]
 
 UsageLayout = Literal["final_chunk", "separate_chunk"]
-
-# Which rule supplies the default message and type when a test scripts an error by status only.
-_RULE_BY_STATUS = {401: "auth", 402: "balance", 429: "rate_limit", 500: "server_error", 503: "overloaded"}
-
-
-@dataclass(frozen=True)
-class ApiError:
-    """An error reply: status, DeepSeek's body fields and extra response headers."""
-
-    status: int
-    message: str
-    type: str = "invalid_request_error"
-    code: str | None = "invalid_request_error"
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def body(self) -> dict[str, Any]:
-        """Return DeepSeek's error body (api-docs quick_start/error_codes; shape observed, not documented)."""
-        return {"error": {"message": self.message, "type": self.type, "param": None, "code": self.code}}
-
-    @classmethod
-    def from_rule(cls, rule_id: str, **fields: object) -> ApiError:
-        """Build the error DeepSeek answers for a rule of ``RULES``, filling ``{...}`` fields of its message."""
-        rule = RULES[rule_id]
-        if rule.status is None:
-            raise ValueError(f"rule {rule_id!r} has no HTTP status: DeepSeek accepts such requests")
-        return cls(rule.status, rule.message.format(**fields) if fields else rule.message, rule.error_type)
-
-
-def error_for_status(status: int, message: str | None, error_type: str | None, code: str | None) -> ApiError:
-    """Return a scripted error; message and type default to the ``RULES`` row for that status, else the reason."""
-    rule = RULES.get(_RULE_BY_STATUS.get(status, ""))
-    default_message = rule.message.replace("{key}", "****") if rule else HTTPStatus(status).phrase
-    default_type = rule.error_type if rule else ("server_error" if status >= 500 else "invalid_request_error")
-    return ApiError(
-        status,
-        default_message if message is None else message,
-        default_type if error_type is None else error_type,
-        code if code is not None else (None if status >= 500 else "invalid_request_error"),
-    )
 
 
 @dataclass(frozen=True)
@@ -153,3 +116,83 @@ class Script:
     def __len__(self) -> int:
         with self._lock:
             return len(self._items)
+
+
+class ReplyScripts:
+    """The queue side of :class:`~deepseek_openai.testing.FakeDeepSeek`: replies and errors played in order."""
+
+    _script: Script
+
+    def add_reply(
+        self,
+        content: str | None = None,
+        *,
+        reasoning: str | None = None,
+        tool_calls: Sequence[Mapping[str, Any]] | None = None,
+        finish_reason: str | None = None,
+        usage: Mapping[str, Any] | None = None,
+        delay: float = 0.0,
+        keepalive: int = 0,
+        cut_after: int | None = None,
+        usage_layout: UsageLayout = "final_chunk",
+        json_blank: bool = False,
+        hold_after: int | None = None,
+    ) -> None:
+        """Queue the reply to the next valid chat, FIM or ``/responses`` request (invalid ones leave it queued).
+
+        For ``/responses``, ``finish_reason`` ``"length"`` / ``"content_filter"`` give status ``incomplete``, and
+        ``"insufficient_system_resource"`` / ``"aborted"`` give ``failed`` (a ``response.failed`` event when streamed).
+
+        Args:
+            content: the exact text (chat ``content`` or FIM ``text``); ``None`` keeps the default (an echo, or a
+                tool call for a request with tools: see the class docstring), or ``""`` beside tool calls.
+            reasoning: the exact ``reasoning_content``; ``None`` gives the default one when thinking is on.
+            tool_calls: ``{"name", "arguments" (str or dict), "id"?}`` per call; ids default to ``call_00_…``.
+            finish_reason: e.g. ``"length"``, ``"content_filter"``, ``"insufficient_system_resource"``,
+                ``"aborted"``; default ``"tool_calls"`` with tool calls, else ``"stop"``.
+            usage: fields that replace the computed usage (totals and cache mirrors follow unless also given).
+            delay: seconds before the reply (spread over the keep-alives when there are some).
+            keepalive: blank lines / ``: keep-alive`` comments before the reply (``0``: the double's default).
+            cut_after: drop the connection after this many ``data:`` events (streams) or before the body.
+            usage_layout: ``"final_chunk"`` (usage on the last chunk, today's DeepSeek) or ``"separate_chunk"``
+                (an extra chunk with ``choices: []``, the older layout).
+            json_blank: replace the content with spaces, as DeepSeek does with JSON it cannot produce.
+            hold_after: send this many ``data:`` events (streams; plain replies: the headers only), then keep the
+                connection open sending nothing, until the client hangs up or :meth:`close`; a stalled stream.
+                A reply with no more events than that is sent whole.
+
+        Raises:
+            ValueError: a negative count or delay, an unknown ``usage_layout``, or both ``cut_after`` and
+                ``hold_after``.
+        """
+        calls = tuple(ToolCall.coerce(c) for c in tool_calls or ())
+        wire = (delay, keepalive, cut_after, usage_layout, json_blank, hold_after)  # Reply's field order
+        self._script.push([Reply(content, reasoning, calls, finish_reason, usage, *wire)])
+
+    def add_error(
+        self,
+        status: int,
+        message: str | None = None,
+        *,
+        times: int = 1,
+        error_type: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Queue ``times`` error answers for the next chat, FIM, ``/responses``, file upload or search/fetch requests.
+
+        They are served right after the key check.
+
+        Args:
+            status: the HTTP status, e.g. 429, 500 or 503 (which the SDK retries).
+            message: ``error.message``; default: DeepSeek's text for the status from ``RULES``, else the reason.
+            times: how many requests in a row get it (``add_error(503, times=2)`` then success shows retries).
+            error_type: ``error.type``; default from ``RULES`` for the status.
+            code: ``error.code``; default ``"invalid_request_error"`` below 500.
+            headers: extra response headers, e.g. ``{"retry-after-ms": "10"}`` for quick SDK retries.
+        """
+        if not 400 <= status <= 599 or times < 0:
+            raise ValueError(f"status must be 400-599 and times >= 0, got status={status!r}, times={times!r}")
+        base = error_for_status(status, message, error_type, code)
+        error = ApiError(base.status, base.message, base.type, base.code, dict(headers or {}))
+        self._script.push([ScriptedError(error)] * times)

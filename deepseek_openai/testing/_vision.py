@@ -11,7 +11,7 @@ from typing import Any
 
 from .._models import IMAGE_LIMITS, MODELS
 from .._vision import image_problem
-from ._script import ApiError
+from ._api_error import ApiError
 
 __all__ = ["check_images", "image_urls"]
 

@@ -7,15 +7,17 @@ Default search: ``count`` results for the query, ``https://example.com/search/<n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import deque
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .._webtools import fetch_problem, search_problem
+from ._api_error import ApiError
 from ._checks import _shape
-from ._script import ApiError
 
-__all__ = ["check_fetch", "check_search", "fetch_body", "search_body"]
+__all__ = ["WebToolAnswers", "WebToolScripts", "check_fetch", "check_search", "fetch_body", "search_body"]
 
 
 def check_search(body: Any) -> ApiError | None:
@@ -65,3 +67,53 @@ def fetch_body(body: Mapping[str, Any], scripted: Mapping[str, Any] | None) -> d
     url = body["url"]
     host = urlsplit(url).hostname or url
     return {"title": f"Page at {host}", "content": f"# Page at {host}\n\nFetched from {url} by FakeDeepSeek.\n"}
+
+
+class WebToolAnswers:
+    """The scripted answers of the web tools, in order per tool; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._searches: deque[list[Mapping[str, Any]]] = deque()
+        self._pages: deque[Mapping[str, Any]] = deque()
+
+    def add_search(self, results: list[Mapping[str, Any]]) -> None:
+        """Queue the results of one search."""
+        with self._lock:
+            self._searches.append(results)
+
+    def add_page(self, page: Mapping[str, Any]) -> None:
+        """Queue the page of one fetch."""
+        with self._lock:
+            self._pages.append(page)
+
+    def take(self, route: str) -> Any:
+        """Pop the next scripted answer for ``search`` or ``fetch``, or ``None``."""
+        with self._lock:
+            queue: deque[Any] = self._searches if route == "search" else self._pages
+            return queue.popleft() if queue else None
+
+    def clear(self) -> None:
+        """Forget every scripted answer."""
+        with self._lock:
+            self._searches.clear()
+            self._pages.clear()
+
+
+class WebToolScripts:
+    """Scripting the web tools (a base class of :class:`~deepseek_openai.testing.FakeDeepSeek`)."""
+
+    _web_answers: WebToolAnswers
+
+    def add_search_results(self, results: Sequence[Mapping[str, Any]]) -> None:
+        """Queue the results of the next accepted ``/v1/tools/search`` call.
+
+        Args:
+            results: ``{"title", "url", "summary", "rerank_score", "authority", "content"?}`` per hit; ``[]``
+                is an empty (and free) answer.
+        """
+        self._web_answers.add_search([dict(r) for r in results])
+
+    def add_fetched_page(self, title: str, content: str) -> None:
+        """Queue the page the next accepted ``/v1/tools/fetch`` call returns (``content`` is Markdown)."""
+        self._web_answers.add_page({"title": title, "content": content})
