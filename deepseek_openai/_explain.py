@@ -17,7 +17,7 @@ import openai
 from ._access import field, first_choice
 from ._errors import DeepSeekError, redact
 from ._models import MODELS
-from ._rules import RULES, Rule
+from ._rules import DOCS, RULES, Rule
 from ._stream import explain_finish
 
 __all__ = ["explain"]
@@ -35,7 +35,7 @@ _TITLES: Mapping[int, str] = {
 }
 _BY_STATUS: Mapping[int, str] = {401: "auth", 402: "balance", 429: "rate_limit", 500: "server_error", 503: "overloaded"}
 _GENERIC_FIX: Mapping[int, str] = {
-    400: "fix the request field the message names (see api-docs.deepseek.com/api/create-chat-completion).",
+    400: f"fix the request field the message names (see {DOCS}/api/create-chat-completion).",
     404: "check the base URL: https://api.deepseek.com (or create_client(beta=True) for /beta features), "
     "with no /chat/completions or /v1/chat/completions appended yourself.",
     422: "a parameter has a value DeepSeek does not accept: fix the field the message names.",

@@ -1,4 +1,4 @@
-"""DeepSeek's request rules as data: what the service refuses, with which status and words, and our fix.
+"""DeepSeek's request rules: the :class:`Rule` record, how our checks apply it, and the table of every rule.
 
 One table serves three readers: ``check_messages`` and the other helpers (checks before the network),
 ``deepseek_openai.testing`` (answer like the real service) and ``explain`` (turn an API error into a fix).
@@ -8,15 +8,69 @@ that saw it); only rows known to be refused block before the network (:attr:`Rul
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
-from ._rule import EVIDENCE_KINDS, Rule
-from ._rules_newapis import NEWER_API_RULES
+from ._errors import InvalidRequestError
+from ._warnings import user_stacklevel
 
-__all__ = ["EVIDENCE_KINDS", "RULES", "Rule", "rule"]
+__all__ = ["DOCS", "EVIDENCE_KINDS", "RULES", "Rule", "rule"]
 
 DOCS = "https://api-docs.deepseek.com"
+"""DeepSeek's API documentation; each rule's ``docs`` is a page below it."""
+
+EVIDENCE_KINDS = ("documented", "observed", "unknown", "accepted")
+"""How a row's behaviour is known: stated by DeepSeek's docs, seen on the live API, not known, or known accepted."""
+_REFUSED = ("documented", "observed")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One thing DeepSeek refuses (or silently mishandles), with the status it answers and the fix."""
+
+    id: str
+    """Stable identifier, also carried by our errors as ``.rule``."""
+    status: int | None
+    """HTTP status DeepSeek answers; ``None`` when DeepSeek accepts the request but the result is wrong."""
+    message: str
+    """DeepSeek's error message (``{...}`` fields are filled in per request)."""
+    fix: str
+    """What to change, in one sentence."""
+    docs: str
+    """The DeepSeek docs page that states the rule."""
+    error_type: str = "invalid_request_error"
+    """The ``error.type`` field of DeepSeek's error body."""
+    note: str = ""
+    """Where the message comes from when DeepSeek does not document it."""
+    evidence: str = "unknown"
+    """One of :data:`EVIDENCE_KINDS`, then where: ``§n`` of the project's API digest, the project issue that saw it
+    (``issue n``), or a public tracker quoting DeepSeek's answer (``github owner/repo#n``)."""
+    also: tuple[str, ...] = ()
+    """Other wordings DeepSeek has used for the same refusal (``explain`` recognises them too)."""
+    cause: str = ""
+    """What the refusal means, in plain words, when DeepSeek's message does not say it."""
+
+    @property
+    def refuses(self) -> bool:
+        """Whether our checks raise (DeepSeek is known to refuse: documented or observed) rather than warn."""
+        return self.status is not None and self.evidence.partition(" ")[0] in _REFUSED
+
+    def enforce(self, message: str) -> None:
+        """Raise :class:`InvalidRequestError` for ``message`` when :attr:`refuses`, else warn (``UserWarning``).
+
+        The warning names the caller's line (the first frame outside the SDK stack) and ends with ``Fix: ...``.
+
+        Args:
+            message: what is wrong with this request, in one sentence.
+
+        Raises:
+            InvalidRequestError: with ``.rule`` this row's id and ``.fix`` its fix.
+        """
+        if self.refuses:
+            raise InvalidRequestError(message, fix=self.fix, rule=self.id)
+        warnings.warn(f"{message} Fix: {self.fix}", UserWarning, stacklevel=user_stacklevel())
 
 
 def _table(*rules: Rule) -> Mapping[str, Rule]:
@@ -144,7 +198,117 @@ RULES: Mapping[str, Rule] = _table(
         evidence="documented §7 (at most 4K tokens)",
     ),
     # Responses, Files, vision and the Search/Fetch tools (2026-07 to 2026-10; see also deepseek_openai._webtools).
-    *NEWER_API_RULES,
+    Rule(
+        "responses_passback",
+        400,
+        "The reasoning item in the thinking mode must be passed back to the API.",
+        "in thinking mode with tools, put each earlier turn's reasoning item back into input: "
+        "append response_turn(response) to the input instead of only its messages and function calls.",
+        f"{DOCS}/guides/responses_api",
+        note="[!] the rule is documented; the Responses wording is not",
+        evidence="documented §18 (reasoning items go back in thinking mode with tools); the wording is not",
+    ),
+    Rule(
+        "image_url",
+        400,
+        "Invalid image url: use an https or data: URL of at most 8192 characters",
+        "pass an https URL of at most 8192 characters, or the image itself: image_part(path_or_bytes) makes a "
+        "data: URL.",
+        f"{DOCS}/guides/vision",
+        note="[!] limits documented, wording not",
+        evidence="documented §18 (https or data: URLs, at most 8192 characters)",
+    ),
+    Rule(
+        "image_type",
+        400,
+        "Unsupported image format: use JPEG, PNG, GIF or WebP",
+        "convert the image to JPEG, PNG, GIF or WebP.",
+        f"{DOCS}/guides/vision",
+        note="[!] formats documented, wording not",
+        evidence="documented §18 (JPEG, PNG, GIF, WebP)",
+    ),
+    Rule(
+        "image_size",
+        400,
+        "Image too large: an inline image may be at most {limit} bytes",
+        "shrink the image (an inline image is at most 32 MiB), or upload it with client.files.create"
+        "(purpose='user_data') and send its file_id.",
+        f"{DOCS}/guides/vision",
+        note="[!] limit documented, wording not",
+        evidence="documented §18 (an inline image is at most 32 MiB)",
+    ),
+    Rule(
+        "file_purpose",
+        400,
+        "Invalid purpose `{purpose}`: expected one of `user_data`, `text_recognition`, `rich_layout_recognition`",
+        "upload images with purpose='user_data', documents with 'text_recognition' or 'rich_layout_recognition'.",
+        f"{DOCS}/api/upload-file",
+        note="[!] purposes documented, wording not",
+        evidence="documented §18 (user_data, text_recognition, rich_layout_recognition)",
+    ),
+    Rule(
+        "file_size",
+        400,
+        "File too large: {kind} files may be at most {limit} bytes",
+        "split or shrink the file: images up to 64 MiB, PDF/Word/PPT up to 100 MiB, text and sheets up to 32 MiB.",
+        f"{DOCS}/api/upload-file",
+        note="[!] limits documented, wording not",
+        evidence="documented §18 (64 MiB images, 100 MiB PDF/Word/PPT, 32 MiB text and sheets)",
+    ),
+    Rule(
+        "file_expiry",
+        400,
+        "expires_after.seconds must be between 3600 and 2592000",
+        "pass expires_after={'anchor': 'created_at', 'seconds': N} with N from 3600 to 2592000, or leave it out.",
+        f"{DOCS}/api/upload-file",
+        note="[!] range documented, wording not",
+        evidence="documented §14, §18 (3600 to 2592000 seconds)",
+    ),
+    Rule(
+        "file_not_found",
+        404,
+        "No such file: {file_id}",
+        "check the id: client.files.list() shows the files you have; deleted and expired files are gone.",
+        f"{DOCS}/api/upload-file",
+        note="[!] wording not documented",
+        evidence="unknown §18: an unknown id cannot succeed, but the status and text are not documented",
+    ),
+    Rule(
+        "file_content",
+        404,
+        "File content download is not supported",
+        "DeepSeek keeps no downloadable copy: keep your own copy of what you upload.",
+        f"{DOCS}/api/upload-file",
+        note="[!] /files/{id}/content is documented as unsupported; status and wording are not",
+        evidence="documented §18 (/files/{id}/content is unsupported)",
+    ),
+    Rule(
+        "search_query",
+        400,
+        "query must be between 1 and 128 characters",
+        "pass a query of 1 to 128 characters (operators such as site: count too).",
+        f"{DOCS}/api/search",
+        note="[!] range documented, wording not",
+        evidence="documented §18 (1 to 128 characters)",
+    ),
+    Rule(
+        "search_count",
+        400,
+        "count must be between 1 and 50",
+        "pass count from 1 to 50 (default 10).",
+        f"{DOCS}/api/search",
+        note="[!] range documented, wording not",
+        evidence="documented §18 (1 to 50)",
+    ),
+    Rule(
+        "fetch_url",
+        400,
+        "url must be an http or https URL of at most 8192 characters, without credentials",
+        "pass one http(s) URL of at most 8192 characters, with no user:password@ part.",
+        f"{DOCS}/api/fetch",
+        note="[!] rules documented, wording not",
+        evidence="documented §18 (http/https, at most 8192 characters, no credentials)",
+    ),
     Rule(
         "too_many_tools",
         400,

@@ -15,7 +15,7 @@ from typing import Union
 from urllib.parse import urlsplit
 
 from ._errors import KEYS_PAGE, InvalidRequestError, MissingAPIKeyError
-from ._warnings import _stacklevel
+from ._warnings import user_stacklevel
 
 __all__ = [
     "BETA_BASE_URL",
@@ -259,7 +259,7 @@ def resolve_settings(
             f"{_unparsed(dotenv_path, unparsed)} and skipped {_them(unparsed)}. Fix: write each setting as "
             "NAME=value with any quote closed, and remove what is not a setting.",
             UserWarning,
-            stacklevel=_stacklevel(),
+            stacklevel=user_stacklevel(),
         )
     url = beta_url(url) if beta else url.rstrip("/")
     return Settings(api_key=key, base_url=url, key_source=key_source, base_url_source=url_source)

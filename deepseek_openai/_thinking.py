@@ -15,6 +15,7 @@ from ._access import field, first_choice
 from ._errors import InvalidRequestError
 from ._models import EFFORT_LEVELS
 from ._rules import RULES
+from ._warnings import user_stacklevel
 
 __all__ = ["Effort", "ExtraBodyKwargs", "reasoning_of", "thinking", "user_id"]
 
@@ -91,7 +92,7 @@ def _check_effort(effort: object, enabled: bool) -> None:
             f"effort={effort!r} is a compat alias DeepSeek reads as {_ALIASES[effort]!r}. "
             f"Fix: pass effort={_ALIASES[effort]!r} to say what is sent.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         effort = _ALIASES[effort]  # checked against enabled as the level it means
     elif effort not in EFFORT_LEVELS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import warnings
 
-__all__ = ["CompatWarning", "LegacyModelWarning", "warn_once"]
+__all__ = ["CompatWarning", "LegacyModelWarning", "user_stacklevel", "warn_once"]
 
 _INTERNAL = frozenset({"deepseek_openai", "openai", "httpx", "httpx2", "httpcore", "httpcore2", "anyio", "asyncio"})
 
@@ -30,9 +30,15 @@ class LegacyModelWarning(FutureWarning):
     """
 
 
-def _stacklevel() -> int:
-    # Point the warning at the first frame outside the SDK stack (the user's or the framework's line).
-    level, frame = 1, sys._getframe(1)
+def user_stacklevel() -> int:
+    """Return the ``stacklevel`` that attributes a warning to the first frame outside the SDK stack.
+
+    The SDK stack is this package, ``openai``, ``httpx``/``httpcore`` (and their 2.x names), ``anyio`` and
+    ``asyncio``, so a warning raised inside the request hook names the user's (or the framework's) line, as does
+    one raised by a helper the user called. Call it in the function that calls ``warnings.warn``:
+    ``warnings.warn(message, category, stacklevel=user_stacklevel())``.
+    """
+    level, frame = 1, sys._getframe(1)  # level 1 is the frame that calls warnings.warn
     while frame.f_back is not None and frame.f_globals.get("__name__", "").partition(".")[0] in _INTERNAL:
         frame, level = frame.f_back, level + 1
     return level
@@ -44,4 +50,4 @@ def warn_once(message: str, category: type[Warning]) -> None:
     Under the default action that is once per message per calling line (the caller module's
     ``__warningregistry__``); ``"always"`` shows every one, ``"error"`` raises every time, ``"ignore"`` none.
     """
-    warnings.warn(message, category, stacklevel=_stacklevel())
+    warnings.warn(message, category, stacklevel=user_stacklevel())

@@ -83,3 +83,12 @@ def test_the_testing_package_has_no_import_circle() -> None:
 
 def test_the_package_has_no_import_circle() -> None:
     assert _circles(_graph()) == []
+
+
+def test_the_docs_url_is_defined_once() -> None:
+    # One home: deepseek_openai._rules.DOCS (the compat table and the CLI demo import it).
+    from deepseek_openai._rules import DOCS
+
+    literal = f'"{DOCS}"'
+    holders = [p.name for p in ROOT.rglob("*.py") if literal in p.read_text(encoding="utf-8")]
+    assert holders == ["_rules.py"]

@@ -194,3 +194,52 @@ def test_each_warning_names_the_filter_that_silences_it_and_what_was_sent(
     assert len(fake_deepseek.requests) > sent  # ... and the request is still sent
     others = [other for other in SEEN_BY_FRAMEWORKS if other != name]
     assert all(_shown(fake_deepseek, other, found[0]) for other in others)  # ... and it silences nothing else
+
+
+# An SDK frame between the user's line and our code, as when openai or httpx calls back into a helper: one stack
+# walker (``_warnings.user_stacklevel``) skips this package, openai, httpx and asyncio alike for every warning.
+_SDK = "def call(function, *args, **kwargs):\n    return function(*args, **kwargs)\n"
+
+
+def _through_sdk(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    namespace: dict[str, Any] = {"__name__": "openai._callback"}
+    exec(compile(_SDK, "openai/_callback.py", "exec"), namespace)  # a stand-in SDK module
+    return namespace["call"](function, *args, **kwargs)
+
+
+STRICT_TOOL = {
+    "type": "function",
+    "function": {"name": "f", "strict": True, "parameters": {"type": "object", "properties": {}}},
+}
+
+
+def _warning_entry_points(client: openai.OpenAI) -> dict[str, Callable[[], object]]:
+    # One call per place that warns: the hook (warn_once), a rule that warns (Rule.enforce), thinking()'s effort.
+    return {
+        "hook": lambda: client.chat.completions.create(model="deepseek-chat", messages=HI),
+        "rule": lambda: deepseek_openai.check_messages(HI, tools=[STRICT_TOOL]),
+        "thinking": lambda: deepseek_openai.thinking(effort="medium"),
+    }
+
+
+@pytest.mark.parametrize("entry", ["hook", "rule", "thinking"])
+def test_each_warning_names_the_users_line(fake_deepseek: FakeDeepSeek, entry: str) -> None:
+    call = _warning_entry_points(fake_deepseek.client())[entry]
+    with pytest.warns(Warning) as record:
+        call()
+    assert record[0].filename == __file__, (entry, record[0].filename)
+    assert record[0].lineno == call.__code__.co_firstlineno  # the lambda's own line
+
+
+@pytest.mark.parametrize("entry", ["hook", "rule", "thinking"])
+def test_each_warning_skips_sdk_frames_to_the_users_line(fake_deepseek: FakeDeepSeek, entry: str) -> None:
+    client = fake_deepseek.client()
+    targets: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
+        "hook": (client.chat.completions.create, (), {"model": "deepseek-chat", "messages": HI}),
+        "rule": (deepseek_openai.check_messages, (HI,), {"tools": [STRICT_TOOL]}),
+        "thinking": (deepseek_openai.thinking, (), {"effort": "medium"}),
+    }
+    function, args, kwargs = targets[entry]
+    with pytest.warns(Warning) as record:
+        _through_sdk(function, *args, **kwargs)
+    assert record[0].filename == __file__, (entry, record[0].filename)

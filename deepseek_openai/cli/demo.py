@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["STEPS", "Step", "run_demo"]
 
-_DOCS = "https://api-docs.deepseek.com"
 _MODEL = "deepseek-flash"
 
 
@@ -284,6 +283,8 @@ def run_demo(ctx: Context) -> int:
         ctx.out(f"(deepseek_openai.testing.FakeDeepSeek at {fake.base_url}). Replies are canned, costs are")
         ctx.out("computed from the double's token counts. Set DEEPSEEK_API_KEY to run it against DeepSeek.")
         ctx.out("=" * 78)
+    from deepseek_openai._rules import DOCS
+
     demo = Demo(ctx)
     if not ctx.offline:
         from deepseek_openai import redact
@@ -294,7 +295,7 @@ def run_demo(ctx: Context) -> int:
         )
     failed = 0
     for number, step in enumerate(STEPS, 1):
-        ctx.out(f"\n[{number}/{len(STEPS)}] {step.title}  ({_DOCS}/{step.guide})")
+        ctx.out(f"\n[{number}/{len(STEPS)}] {step.title}  ({DOCS}/{step.guide})")
         if ctx.fake is not None and step.offline is not None:
             ctx.fake.reset()
             step.offline(ctx.fake)
