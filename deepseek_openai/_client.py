@@ -6,7 +6,7 @@ from typing import Any
 
 import openai
 
-from ._credentials import Origin, guard_copies, needs_hook, neutral_headers, takes_admin_key
+from ._credentials import ExplicitChoices, guard_copies, needs_hook, neutral_headers, takes_admin_key
 from ._errors import InvalidRequestError
 from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
 from ._options import MissingReasoning
@@ -39,19 +39,19 @@ def _prepare(
     beta: bool,
     legacy_models: str,
     kwargs: dict[str, Any],
-) -> tuple[dict[str, Any], Origin]:
+) -> tuple[dict[str, Any], ExplicitChoices]:
     _check_modes(legacy_models, "error")
     settings = resolve_settings(api_key, base_url, env_file=env_file, beta=beta)
     own_headers = dict(kwargs.pop("default_headers", None) or {})
-    origin = Origin(
+    chosen = ExplicitChoices(
         legacy_models,
         organization=kwargs.get("organization") is not None,
         project=kwargs.get("project") is not None,
         admin_api_key=kwargs.get("admin_api_key") is not None,
         headers=own_headers,
     )
-    headers = {**neutral_headers(settings.api_key, origin), **own_headers}
-    if takes_admin_key() and not origin.admin_api_key:
+    headers = {**neutral_headers(settings.api_key, chosen), **own_headers}
+    if takes_admin_key() and not chosen.admin_api_key:
         kwargs["admin_api_key"] = settings.api_key  # else openai 2.34+ reads OPENAI_ADMIN_KEY for client.admin.*
     kwargs.setdefault("timeout", openai.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT))
     kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
@@ -64,7 +64,7 @@ def _prepare(
             UserWarning,
         )
     options = {"api_key": settings.api_key, "base_url": settings.base_url, "default_headers": headers, **kwargs}
-    return options, origin
+    return options, chosen
 
 
 def _check_modes(legacy_models: object, missing_reasoning: object) -> None:
@@ -89,17 +89,17 @@ def _options(
     reasoning_store: object,
     kwargs: dict[str, Any],
     http_class: type[DeepSeekHttpClient] | type[AsyncDeepSeekHttpClient],
-) -> tuple[dict[str, Any], Origin]:
+) -> tuple[dict[str, Any], ExplicitChoices]:
     # The shared part of both factories: checks, settings, and our own HTTP client unless one was given.
     _check_modes(hook["legacy_models"], hook["missing_reasoning"])
     _check_store(reasoning_store, kwargs)
     legacy = hook["legacy_models"] if hook["compat"] else "pass"
-    options, origin = _prepare(api_key, base_url, env_file, beta, legacy, kwargs)
+    options, chosen = _prepare(api_key, base_url, env_file, beta, legacy, kwargs)
     if options.get("http_client") is None:
         http = http_class(**hook, reasoning_store=reasoning_store)
         http.own_client = True  # only this client and its copies use it: key and base URL are the resolved ones
         options["http_client"] = http
-    return options, origin
+    return options, chosen
 
 
 def _check_store(reasoning_store: object, kwargs: dict[str, Any]) -> None:
@@ -176,8 +176,8 @@ def create_client(
             copy: ``api_key`` given as a callable while ``OPENAI_CUSTOM_HEADERS`` has an Authorization line.
     """
     hook = {"legacy_models": legacy_models, "compat": compat, "missing_reasoning": missing_reasoning}
-    options, origin = _options(api_key, base_url, env_file, beta, hook, reasoning_store, kwargs, DeepSeekHttpClient)
-    return guard_copies(openai.OpenAI(**options), origin)
+    options, chosen = _options(api_key, base_url, env_file, beta, hook, reasoning_store, kwargs, DeepSeekHttpClient)
+    return guard_copies(openai.OpenAI(**options), chosen)
 
 
 def create_async_client(
@@ -197,10 +197,10 @@ def create_async_client(
     Args, key and base URL lookup, and errors are exactly those of :func:`create_client`.
     """
     hook = {"legacy_models": legacy_models, "compat": compat, "missing_reasoning": missing_reasoning}
-    options, origin = _options(
+    options, chosen = _options(
         api_key, base_url, env_file, beta, hook, reasoning_store, kwargs, AsyncDeepSeekHttpClient
     )
-    return guard_copies(openai.AsyncOpenAI(**options), origin)
+    return guard_copies(openai.AsyncOpenAI(**options), chosen)
 
 
 def create_http_client(

@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - openai < 1.57 is below our floor
     from openai._types import Omit
 
 __all__ = [
-    "Origin",
+    "ExplicitChoices",
     "guard_copies",
     "needs_hook",
     "neutral_headers",
@@ -34,7 +34,7 @@ __all__ = [
 ClientT = TypeVar("ClientT", openai.OpenAI, openai.AsyncOpenAI)
 
 
-class Origin(NamedTuple):
+class ExplicitChoices(NamedTuple):
     """What the user chose explicitly for a client; its copies keep these and neutralise everything else.
 
     A ``NamedTuple`` rather than a frozen dataclass: one is built per copy, and this is about 5x cheaper.
@@ -58,7 +58,7 @@ def needs_hook(http_client: object) -> bool:
     return not isinstance(http_client, (DeepSeekHttpClient, AsyncDeepSeekHttpClient))
 
 
-def neutral_headers(api_key: object, origin: Origin) -> dict[str, Any]:
+def neutral_headers(api_key: object, chosen: ExplicitChoices) -> dict[str, Any]:
     """Headers that cancel what the SDK takes from ``OPENAI_*`` now; the user's own choices are left alone.
 
     Raises:
@@ -66,9 +66,9 @@ def neutral_headers(api_key: object, origin: Origin) -> dict[str, Any]:
             (a callable key cannot be pinned, and the line would replace it).
     """
     headers: dict[str, Any] = {}
-    if not origin.organization:
+    if not chosen.organization:
         headers["OpenAI-Organization"] = Omit()
-    if not origin.project:
+    if not chosen.project:
         headers["OpenAI-Project"] = Omit()
     for line in os.environ.get("OPENAI_CUSTOM_HEADERS", "").split("\n"):
         name, sep, _ = line.partition(":")
@@ -92,17 +92,19 @@ def _without_authorization(headers: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in headers.items() if name.lower() != "authorization"}
 
 
-def _copy_options(client: openai.OpenAI | openai.AsyncOpenAI, origin: Origin, kwargs: dict[str, Any]) -> Origin:
-    # Turns a copy(**kwargs) call into one that re-applies the neutral headers; returns the copy's own Origin.
+def _copy_options(
+    client: openai.OpenAI | openai.AsyncOpenAI, chosen: ExplicitChoices, kwargs: dict[str, Any]
+) -> ExplicitChoices:
+    # Turns a copy(**kwargs) call into one that re-applies the neutral headers; returns the copy's own choices.
     added, replacing = kwargs.pop("default_headers", None), kwargs.pop("set_default_headers", None)
     key = kwargs.get("api_key")
-    inherited = origin.headers if key is None else _without_authorization(origin.headers)  # an explicit key wins
+    inherited = chosen.headers if key is None else _without_authorization(chosen.headers)  # an explicit key wins
     headers = dict(replacing) if replacing is not None else {**inherited, **(added or {})}
-    child = Origin(
-        origin.legacy_models,
-        origin.organization or kwargs.get("organization") is not None,
-        origin.project or kwargs.get("project") is not None,
-        origin.admin_api_key or kwargs.get("admin_api_key") is not None,
+    child = ExplicitChoices(
+        chosen.legacy_models,
+        chosen.organization or kwargs.get("organization") is not None,
+        chosen.project or kwargs.get("project") is not None,
+        chosen.admin_api_key or kwargs.get("admin_api_key") is not None,
         headers,
     )
     key = client.api_key if key is None else key
@@ -110,7 +112,7 @@ def _copy_options(client: openai.OpenAI | openai.AsyncOpenAI, origin: Origin, kw
     if takes_admin_key() and not child.admin_api_key and isinstance(key, str) and key:
         kwargs["admin_api_key"] = key  # client.admin.* would otherwise send the parent's key, or OPENAI_ADMIN_KEY
     http_client = kwargs.get("http_client")
-    if http_client is not None and origin.legacy_models != "pass" and needs_hook(http_client):
+    if http_client is not None and chosen.legacy_models != "pass" and needs_hook(http_client):
         warn_once(
             "with_options(http_client=...) uses your HTTP client as it is, so on that copy legacy model names are "
             "not translated and thinking-mode warnings are off. Fix: pass create_http_client(...) or "
@@ -120,7 +122,7 @@ def _copy_options(client: openai.OpenAI | openai.AsyncOpenAI, origin: Origin, kw
     return child
 
 
-def guard_copies(client: ClientT, origin: Origin) -> ClientT:
+def guard_copies(client: ClientT, chosen: ExplicitChoices) -> ClientT:
     """Make ``client.copy`` / ``client.with_options`` re-apply the neutral headers on every copy, copies included.
 
     The client stays the SDK's own class; only these two bound methods are replaced on the instance, with wrappers
@@ -128,7 +130,7 @@ def guard_copies(client: ClientT, origin: Origin) -> ClientT:
 
     Args:
         client: a client just built by :func:`create_client` / :func:`create_async_client`, or by a guarded copy.
-        origin: what the user chose explicitly for it.
+        chosen: what the user chose explicitly for it.
 
     Returns:
         ``client`` itself.
@@ -138,7 +140,7 @@ def guard_copies(client: ClientT, origin: Origin) -> ClientT:
     def copy(**kwargs: Any) -> ClientT:
         if kwargs.get("default_headers") is not None and kwargs.get("set_default_headers") is not None:
             return sdk_copy(**kwargs)  # the SDK's own ValueError names the clash
-        child = _copy_options(client, origin, kwargs)
+        child = _copy_options(client, chosen, kwargs)
         return guard_copies(sdk_copy(**kwargs), child)
 
     # inspect.signature() and help() follow __wrapped__ to the SDK's own keywords (cheaper than functools.wraps).

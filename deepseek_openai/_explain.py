@@ -14,8 +14,8 @@ from typing import Any
 
 import openai
 
-from ._access import field, first_choice
 from ._errors import DeepSeekError, redact
+from ._fields import field, first_choice
 from ._models import MODELS
 from ._rules import DOCS, RULES, Rule
 from ._stream import explain_finish

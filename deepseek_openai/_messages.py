@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._access import field, first_choice
 from ._errors import InvalidRequestError
+from ._fields import field, first_choice
 from ._models import DEEPSEEK_FLASH, MAX_TOOLS
 from ._rules import RULES
 from ._thinking import reasoning_of, thinking_requested

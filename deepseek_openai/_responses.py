@@ -12,8 +12,8 @@ import inspect
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
-from ._access import field
 from ._errors import DeepSeekError, InvalidRequestError
+from ._fields import field
 from ._stream import Callback, StreamResult, acollect_stream, collect_stream
 
 __all__ = [

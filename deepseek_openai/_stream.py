@@ -1,7 +1,8 @@
 """Collect a DeepSeek chat stream into one record: reasoning, content, tool calls, finish reason and usage.
 
 :class:`StreamAccumulator` is the pure core (``feed(chunk)`` per chunk, no I/O); :func:`collect_stream` and
-:func:`acollect_stream` only iterate, call the callbacks, and turn a broken stream into
+:func:`acollect_stream` check what they were given (a whole reply, an unawaited coroutine or the wrong twin's
+stream is bad input, not a broken network), iterate, call the callbacks, and turn a broken stream into
 :class:`StreamInterruptedError` carrying everything that arrived.
 """
 
@@ -9,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ._access import field as get
-from ._access import first_choice
-from ._errors import DeepSeekError
-from ._stream_input import check_stream
+from ._errors import DeepSeekError, InvalidRequestError
+from ._fields import field as get
+from ._fields import first_choice
 
 __all__ = [
     "StreamAccumulator",
@@ -233,6 +233,40 @@ def _notify(update: StreamUpdate, on_reasoning: Callback | None, on_content: Cal
     return out
 
 
+def _check_stream(stream: Any, asynchronous: bool) -> None:
+    # Bad input must not look like a broken network: raise InvalidRequestError unless (a)collect_stream can read it.
+    name = "acollect_stream" if asynchronous else "collect_stream"
+    if get(stream, "object") in ("chat.completion", "text_completion") or get(first_choice(stream), "message"):
+        raise InvalidRequestError(
+            f"{name}() got a whole reply ({type(stream).__name__}), not a stream: the request was sent without "
+            "stream=True.",
+            fix="pass stream=True to create(...) to stream it, or read this reply directly "
+            "(reply.choices[0].message.content).",
+        )
+    if inspect.iscoroutine(stream):
+        stream.close()  # never awaited: close it so Python does not warn
+        raise InvalidRequestError(
+            f"{name}() got a coroutine: the create(..., stream=True) call was not awaited.",
+            fix="await it: await acollect_stream(await client.chat.completions.create(..., stream=True)).",
+        )
+    if isinstance(stream, (str, bytes, bytearray, Mapping)):
+        kind = type(stream).__name__
+    elif hasattr(stream, "__aiter__" if asynchronous else "__iter__"):
+        return
+    elif hasattr(stream, "__iter__" if asynchronous else "__aiter__"):
+        kind = (
+            "a sync stream: use collect_stream(stream)"
+            if asynchronous
+            else "an async stream: use await acollect_stream(stream)"
+        )
+    else:
+        kind = type(stream).__name__
+    raise InvalidRequestError(
+        f"{name}() takes the stream that create(..., stream=True) returns, not {kind}.",
+        fix=f"pass the return value of client.chat.completions.create(..., stream=True) to {name}().",
+    )
+
+
 def collect_stream(
     stream: Iterable[Any],
     *,
@@ -255,7 +289,7 @@ def collect_stream(
             ``finish_reason``; ``.partial`` holds what arrived, ``__cause__`` the original error.
             ``KeyboardInterrupt`` and callback errors pass through unchanged.
     """
-    check_stream(stream, asynchronous=False)
+    _check_stream(stream, asynchronous=False)
     acc = StreamAccumulator()
     iterator = iter(stream)
     try:
@@ -285,7 +319,7 @@ async def acollect_stream(
     Args, return value and errors are those of :func:`collect_stream` (``asyncio.CancelledError`` also passes
     through unchanged).
     """
-    check_stream(stream, asynchronous=True)
+    _check_stream(stream, asynchronous=True)
     acc = StreamAccumulator()
     iterator = aiter(stream)
     try:

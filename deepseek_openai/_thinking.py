@@ -11,8 +11,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
-from ._access import field, first_choice
 from ._errors import InvalidRequestError
+from ._fields import field, first_choice
 from ._models import EFFORT_LEVELS
 from ._rules import RULES
 from ._warnings import user_stacklevel

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._access import field, first_choice
 from ._errors import DeepSeekError, InvalidRequestError
+from ._fields import field, first_choice
 from ._messages import assistant_turn, check_messages
 from ._models import DEEPSEEK_FLASH
 from ._strict import strict_tool

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
-from ._access import field
 from ._errors import InvalidRequestError
+from ._fields import field
 from ._prices import TOOL_PRICES
 from ._rules import RULES
 

@@ -1,4 +1,4 @@
-"""Read fields from SDK objects and plain dicts alike (pydantic v1 and v2 SDK objects included)."""
+"""Reading fields from SDK objects and plain dicts alike (pydantic v1 and v2 SDK objects included)."""
 
 from __future__ import annotations
 
