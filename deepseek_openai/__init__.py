@@ -1,6 +1,12 @@
 """deepseek_openai: the OpenAI Python SDK, set up for DeepSeek, plus small helpers for DeepSeek's own features.
 
 Start with :func:`create_client`; everything else is a plain function over the SDK's own objects.
+
+``__all__`` lists what users call: the factories, helpers, errors, warnings, model ids, the types in their
+signatures and the tables the README documents (``MODELS``, ``PRICE_HISTORY``, ``RULES``, ...). The other data
+names (limits such as ``FILE_LIMITS``, the parts of the price tables such as ``BEIJING``, default URLs and
+timeouts) stay importable from here, ``from deepseek_openai import FILE_LIMITS``, typed for mypy, but are not
+taken by ``from deepseek_openai import *``.
 """
 
 from __future__ import annotations
@@ -9,20 +15,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._account import Balance, CurrencyBalance, aget_balance, get_balance
+    from ._account import Balance, aget_balance, get_balance
+    from ._account import CurrencyBalance as CurrencyBalance
     from ._batch import BatchProgress, BatchSummary
     from ._batch_io import BatchFileError, BatchInputError
     from ._batch_out import BatchLockedError
     from ._batch_run import arun_batch, run_batch
     from ._beta import afim, afim_stream, fim, fim_stream
-    from ._client import (
-        DEFAULT_MAX_RETRIES,
-        DEFAULT_TIMEOUT,
-        create_async_client,
-        create_async_http_client,
-        create_client,
-        create_http_client,
-    )
+    from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
+    from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+    from ._client import create_async_client, create_async_http_client, create_client, create_http_client
     from ._compat import REWRITES, Rewrite
     from ._errors import (
         DeepSeekError,
@@ -41,37 +43,34 @@ if TYPE_CHECKING:
         DEEPSEEK_FLASH,
         DEEPSEEK_REASONER,
         DEEPSEEK_V4_PRO,
-        EFFORT_LEVELS,
-        FILE_LIMITS,
-        FIM_MAX_TOKENS,
-        IMAGE_LIMITS,
-        MAX_TOOLS,
         MODELS,
         ModelInfo,
         ModelName,
         current_models,
         model_info,
     )
-    from ._prices import (
-        BEIJING,
-        CN_HOLIDAYS,
-        CN_MAKEUP_WORKDAYS,
-        HOLIDAYS_KNOWN_THROUGH,
-        MAKEUP_WORKDAYS_ARE_PEAK,
-        PEAK_WINDOWS_UTC,
-        PRICE_HISTORY,
-        PRICES_EFFECTIVE,
-        TOOL_PRICES,
-        PriceEra,
-        PriceList,
-        Prices,
-        Rates,
-        ToolPrice,
-    )
+    from ._models import EFFORT_LEVELS as EFFORT_LEVELS
+    from ._models import FILE_LIMITS as FILE_LIMITS
+    from ._models import FIM_MAX_TOKENS as FIM_MAX_TOKENS
+    from ._models import IMAGE_LIMITS as IMAGE_LIMITS
+    from ._models import MAX_TOOLS as MAX_TOOLS
+    from ._prices import BEIJING as BEIJING
+    from ._prices import CN_HOLIDAYS, HOLIDAYS_KNOWN_THROUGH, MAKEUP_WORKDAYS_ARE_PEAK, PRICE_HISTORY
+    from ._prices import CN_MAKEUP_WORKDAYS as CN_MAKEUP_WORKDAYS
+    from ._prices import PEAK_WINDOWS_UTC as PEAK_WINDOWS_UTC
+    from ._prices import PRICES_EFFECTIVE as PRICES_EFFECTIVE
+    from ._prices import TOOL_PRICES as TOOL_PRICES
+    from ._prices import PriceEra as PriceEra
+    from ._prices import PriceList as PriceList
+    from ._prices import Prices as Prices
+    from ._prices import Rates as Rates
+    from ._prices import ToolPrice as ToolPrice
     from ._pricing import is_holiday
     from ._responses import ResponseFailedError, acollect_response_stream, collect_response_stream, response_turn
     from ._rules import RULES, Rule
-    from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
+    from ._settings import BETA_BASE_URL as BETA_BASE_URL
+    from ._settings import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+    from ._settings import EnvFile, Settings, resolve_settings
     from ._stores import ReasoningStore, open_store
     from ._stream import (
         StreamAccumulator,
@@ -88,16 +87,8 @@ if TYPE_CHECKING:
     from ._usage import Cost, NoUsageError, Usage, cost, cost_breakdown, is_peak, usage_of
     from ._vision import image_part
     from ._warnings import CompatWarning, LegacyModelWarning
-    from ._webtools import (
-        FetchedPage,
-        SearchResult,
-        SearchResults,
-        afetch_url,
-        aweb_search,
-        fetch_url,
-        tool_cost,
-        web_search,
-    )
+    from ._webtools import FetchedPage, SearchResults, afetch_url, aweb_search, fetch_url, tool_cost, web_search
+    from ._webtools import SearchResult as SearchResult
 
 __version__ = "0.1.0"
 
@@ -207,35 +198,21 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(_MODULE_OF))
 
 
 __all__ = [
-    "BEIJING",
-    "BETA_BASE_URL",
     "CN_HOLIDAYS",
-    "CN_MAKEUP_WORKDAYS",
     "DEEPSEEK_CHAT",
     "DEEPSEEK_FLASH",
     "DEEPSEEK_REASONER",
     "DEEPSEEK_V4_PRO",
-    "DEFAULT_BASE_URL",
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TIMEOUT",
-    "EFFORT_LEVELS",
-    "FILE_LIMITS",
-    "FIM_MAX_TOKENS",
     "HOLIDAYS_KNOWN_THROUGH",
-    "IMAGE_LIMITS",
     "MAKEUP_WORKDAYS_ARE_PEAK",
-    "MAX_TOOLS",
     "MODELS",
-    "PEAK_WINDOWS_UTC",
-    "PRICES_EFFECTIVE",
     "PRICE_HISTORY",
     "REWRITES",
     "RULES",
-    "TOOL_PRICES",
     "Balance",
     "BatchFileError",
     "BatchInputError",
@@ -244,7 +221,6 @@ __all__ = [
     "BatchSummary",
     "CompatWarning",
     "Cost",
-    "CurrencyBalance",
     "DeepSeekError",
     "Effort",
     "EnvFile",
@@ -258,23 +234,17 @@ __all__ = [
     "ModelInfo",
     "ModelName",
     "NoUsageError",
-    "PriceEra",
-    "PriceList",
-    "Prices",
-    "Rates",
     "ReasoningStore",
     "ReasoningStoreError",
     "ResponseFailedError",
     "Rewrite",
     "Rule",
-    "SearchResult",
     "SearchResults",
     "Settings",
     "StreamAccumulator",
     "StreamInterruptedError",
     "StreamResult",
     "StreamUpdate",
-    "ToolPrice",
     "ToolRoundsExceededError",
     "ToolRunResult",
     "UnknownModelError",

@@ -20,8 +20,35 @@ def _typed_imports() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for node in block.body:
         assert isinstance(node, ast.ImportFrom)
-        found["." + (node.module or "")] = {alias.name for alias in node.names}
+        found.setdefault("." + (node.module or ""), set()).update(alias.name for alias in node.names)
     return found
+
+
+# Data names importable from the package but not in __all__ (README, "Models and prices"); the CHANGELOG
+# says when each left __all__. A name added here or dropped from __all__ by mistake fails the tests below.
+UNLISTED = {
+    "BEIJING",
+    "BETA_BASE_URL",
+    "CN_MAKEUP_WORKDAYS",
+    "CurrencyBalance",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "EFFORT_LEVELS",
+    "FILE_LIMITS",
+    "FIM_MAX_TOKENS",
+    "IMAGE_LIMITS",
+    "MAX_TOOLS",
+    "PEAK_WINDOWS_UTC",
+    "PRICES_EFFECTIVE",
+    "PriceEra",
+    "PriceList",
+    "Prices",
+    "Rates",
+    "SearchResult",
+    "TOOL_PRICES",
+    "ToolPrice",
+}
 
 
 def test_all_is_sorted_and_every_name_resolves() -> None:
@@ -35,7 +62,25 @@ def test_all_is_sorted_and_every_name_resolves() -> None:
 def test_lazy_table_matches_typed_imports_and_all() -> None:
     table = {module: set(names) for module, names in deepseek_openai._EXPORTS.items()}
     assert table == _typed_imports()
-    assert set().union(*table.values()) == set(deepseek_openai.__all__) - {"__version__"}
+    assert set().union(*table.values()) == set(deepseek_openai.__all__) - {"__version__"} | UNLISTED
+    assert not UNLISTED & set(deepseek_openai.__all__)
+
+
+def test_names_outside_all_stay_importable_and_typed() -> None:
+    # Removed from __all__ only: `from deepseek_openai import NAME` works as before, and the typed imports
+    # re-export each one explicitly (`NAME as NAME`), so mypy --strict accepts it in a user's code.
+    for name in sorted(UNLISTED):
+        assert getattr(deepseek_openai, name) is not None, name
+        assert name in dir(deepseek_openai)
+    block = next(node for node in ast.parse(INIT.read_text(encoding="utf-8")).body if isinstance(node, ast.If))
+    explicit = {a.name for node in block.body if isinstance(node, ast.ImportFrom) for a in node.names if a.asname}
+    assert explicit == UNLISTED
+
+
+def test_star_import_takes_exactly_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from deepseek_openai import *", namespace)
+    assert set(namespace) - {"__builtins__"} == set(deepseek_openai.__all__)
 
 
 def test_unknown_name_is_an_attribute_error() -> None:
