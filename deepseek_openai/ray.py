@@ -19,10 +19,10 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ._batch import CURRENCIES, BatchProgress, BatchSummary, ceiling, price
-from ._batch_io import id_hash
 from ._errors import InvalidRequestError, redact
-from ._idset import HashSet
+from .batch._idset import HashSet
+from .batch._input import id_hash
+from .batch._limit import CURRENCIES, BatchProgress, BatchSummary, ceiling, price
 
 if TYPE_CHECKING:
     import ray.data
@@ -182,8 +182,8 @@ def _start(o: dict[str, Any]) -> RayBatch:
     settings = resolve_settings(o["api_key"], base_url=o["base_url"])
     import ray  # only now: bad arguments are refused even where the ray extra is missing
 
-    from ._ray_job import BatchJob
-    from ._ray_sender import Sender
+    from .batch._ray_job import BatchJob
+    from .batch._ray_worker import Sender
 
     top = ceiling(frozenset({model}) if model else frozenset(), o["concurrency"])
     done, prior = _skipped(o["skip"], model, currency)

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from deepseek_openai import BatchInputError, BatchProgress, LegacyModelWarning, UnknownModelError, arun_batch, run_batch
-from deepseek_openai._batch import AdaptiveLimit, backoff, limit_in_message, next_off_peak, worst_cost
-from deepseek_openai._batch_io import id_hash
-from deepseek_openai._batch_out import OutputFile
-from deepseek_openai._idset import HashSet
+from deepseek_openai.batch._idset import HashSet
+from deepseek_openai.batch._input import id_hash
+from deepseek_openai.batch._limit import AdaptiveLimit, backoff, limit_in_message, next_off_peak, worst_cost
+from deepseek_openai.batch._output import OutputFile
 from deepseek_openai.testing import FakeDeepSeek
 
 
@@ -269,7 +269,7 @@ def test_hash_set_finds_members_and_repeats() -> None:
 
 
 def test_only_a_run_of_connection_failures_counts_against_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
-    from deepseek_openai import _batch
+    from deepseek_openai.batch import _limit as _batch
 
     now = [100.0]
     monkeypatch.setattr(_batch.time, "monotonic", lambda: now[0])

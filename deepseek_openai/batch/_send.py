@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._batch import Health, backoff, json_or_text, retry_after
+from ._limit import Health, backoff, json_or_text, retry_after
 
 if TYPE_CHECKING:
     import openai
@@ -47,7 +47,7 @@ def batch_http_client(**kwargs: Any) -> Any:
     Batch lines are separate conversations, often of different users: one line's reasoning must never be filled
     into another's request, and remembering every reply would grow memory with the number of lines.
     """
-    from ._client import create_async_http_client
+    from .._client import create_async_http_client
 
     http = create_async_http_client(**kwargs)
     http.remembers_replies = False
@@ -56,7 +56,7 @@ def batch_http_client(**kwargs: Any) -> Any:
 
 def response_class() -> Any:
     """Return the SDK's own HTTP response class: ``cast_to`` it makes ``post()`` return the raw response."""
-    from ._httpx import http_module
+    from .._httpx import http_module
 
     return http_module().Response
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ._models import model_info
-from ._usage import Usage, cost, is_peak, usage_of
+from .._models import model_info
+from .._usage import Usage, cost, is_peak, usage_of
 
 __all__ = [
     "CURRENCIES",

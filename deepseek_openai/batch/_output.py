@@ -18,8 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._batch_io import BatchFileError, id_hash, short
 from ._idset import HashSet
+from ._input import BatchFileError, id_hash, short
 
 __all__ = ["BatchLockedError", "OutputFile", "OutputLock", "check_output_path"]
 

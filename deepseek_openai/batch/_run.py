@@ -18,7 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._batch import (
+from .._usage import is_peak
+from ._input import BatchFileError, BatchInput, BatchRequest
+from ._limit import (
     AdaptiveLimit,
     BatchProgress,
     BatchSummary,
@@ -31,10 +33,8 @@ from ._batch import (
     price,
     worst_cost,
 )
-from ._batch_io import BatchFileError, BatchInput, BatchRequest
-from ._batch_out import OutputFile, OutputLock, check_output_path
-from ._batch_send import Counters, batch_http_client, send_one
-from ._usage import is_peak
+from ._output import OutputFile, OutputLock, check_output_path
+from ._send import Counters, batch_http_client, send_one
 
 if TYPE_CHECKING:
     import openai
@@ -292,7 +292,7 @@ async def arun_batch(
         timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         first = None
         if client is None:  # the key is looked up before the input is read: a missing key fails fast
-            from ._client import create_async_client
+            from .._client import create_async_client
 
             first = create_async_client(
                 api_key, base_url=base_url, env_file=env_file, max_retries=0, http_client=batch_http_client(), **timing

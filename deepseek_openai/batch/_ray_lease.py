@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TypeVar
 
-from ._batch import Health, next_off_peak
-from ._batch_send import Counters, Result
+from .._usage import is_peak
+from ._limit import Health, next_off_peak
 from ._ray_job import Answer, Report
-from ._usage import is_peak
+from ._send import Counters, Result
 
 __all__ = ["Lease", "Stopped"]
 

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._batch import AdaptiveLimit, BatchProgress, BatchSummary, Tally
+from ._limit import AdaptiveLimit, BatchProgress, BatchSummary, Tally
 
 __all__ = ["Answer", "BatchJob", "Report"]
 
@@ -313,7 +313,7 @@ class BatchJob:
                 self._log(self.progress())
 
     def _log(self, p: BatchProgress, *, summary: bool = False) -> None:
-        from .cli.batch import format_progress, format_summary
+        from ..cli.batch import format_progress, format_summary
 
         lines = [format_progress(p), *(format_summary(self.summary(), p.currency) if summary else [])]
         for line in lines:

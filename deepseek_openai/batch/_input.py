@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ._errors import InvalidRequestError
+from .._errors import InvalidRequestError
+from .._models import MODELS
 from ._idset import HashSet
-from ._models import MODELS
 
 __all__ = [
     "BatchFileError",
@@ -248,7 +248,7 @@ class BatchInput:
         """
         model = self.model
         if model is not None and model not in MODELS:
-            from ._models import model_info
+            from .._models import model_info
 
             model_info(model)  # raises UnknownModelError naming the known ids
         models: set[str] = {model} if model else set()
