@@ -14,9 +14,12 @@ from typing import Any
 import pytest
 
 from deepseek_openai import BatchInputError, BatchProgress, LegacyModelWarning, UnknownModelError, arun_batch, run_batch
+from deepseek_openai.batch._backoff import backoff
+from deepseek_openai.batch._budget import worst_cost
 from deepseek_openai.batch._idset import HashSet
 from deepseek_openai.batch._input import id_hash
-from deepseek_openai.batch._limit import AdaptiveLimit, backoff, limit_in_message, next_off_peak, worst_cost
+from deepseek_openai.batch._limit import AdaptiveLimit, limit_in_message
+from deepseek_openai.batch._offpeak import next_off_peak
 from deepseek_openai.batch._output import OutputFile
 from deepseek_openai.testing import FakeDeepSeek
 
@@ -269,11 +272,11 @@ def test_hash_set_finds_members_and_repeats() -> None:
 
 
 def test_only_a_run_of_connection_failures_counts_against_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
-    from deepseek_openai.batch import _limit as _batch
+    from deepseek_openai.batch import _health
 
     now = [100.0]
-    monkeypatch.setattr(_batch.time, "monotonic", lambda: now[0])
-    health = _batch.Health(grace=10.0, deadline=None)
+    monkeypatch.setattr(_health.time, "monotonic", lambda: now[0])
+    health = _health.Health(grace=10.0, deadline=None)
     assert not health.unreachable()
     now[0] += 30  # a lone failure long after the first one (long generations, no answer meanwhile)
     assert not health.unreachable()

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from deepseek_openai.batch._limit import worst_cost
+from deepseek_openai.batch._budget import worst_cost
 from deepseek_openai.batch._ray_job import Answer, BatchJob, Report
 from deepseek_openai.batch._ray_lease import Lease, Stopped
 from deepseek_openai.batch._send import send_one
@@ -246,7 +246,7 @@ def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, capsys
 
 
 def test_progress_never_passes_the_input_when_ray_sends_a_block_twice() -> None:
-    from deepseek_openai.batch._limit import Tally
+    from deepseek_openai.batch._totals import Tally
 
     job = make_job(4, total=5)
     tally = Tally()

@@ -8,9 +8,9 @@ wing: its names load from ``deepseek_openai`` on first use.
 from __future__ import annotations
 
 from ._input import BatchFileError, BatchInputError
-from ._limit import BatchProgress, BatchSummary
 from ._output import BatchLockedError
 from ._run import arun_batch, run_batch
+from ._totals import BatchProgress, BatchSummary
 
 __all__ = [
     "BatchFileError",

@@ -21,7 +21,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._limit import AdaptiveLimit, BatchProgress, BatchSummary, Tally
+from ._limit import AdaptiveLimit
+from ._totals import BatchProgress, BatchSummary, Tally
 
 __all__ = ["Answer", "BatchJob", "Report"]
 

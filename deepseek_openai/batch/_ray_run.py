@@ -20,9 +20,11 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from .._errors import InvalidRequestError, redact
+from ._budget import CURRENCIES, price
 from ._idset import HashSet
 from ._input import id_hash
-from ._limit import CURRENCIES, BatchProgress, BatchSummary, ceiling, price
+from ._limit import ceiling
+from ._totals import BatchProgress, BatchSummary
 
 if TYPE_CHECKING:
     import ray.data

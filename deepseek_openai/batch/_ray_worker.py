@@ -12,8 +12,9 @@ from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from ._budget import worst_cost
+from ._health import Health
 from ._input import id_hash
-from ._limit import Health, worst_cost
 from ._ray_job import Answer, Report
 from ._ray_lease import Lease, Stopped
 from ._send import Result, batch_http_client, send_one

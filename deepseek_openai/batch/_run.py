@@ -19,22 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._usage import is_peak
+from ._budget import Budget, price, worst_cost
+from ._health import Health
 from ._input import BatchFileError, BatchInput, BatchRequest
-from ._limit import (
-    AdaptiveLimit,
-    BatchProgress,
-    BatchSummary,
-    Budget,
-    Health,
-    Tally,
-    ceiling,
-    next_off_peak,
-    output_line,
-    price,
-    worst_cost,
-)
-from ._output import OutputFile, OutputLock, check_output_path
+from ._limit import AdaptiveLimit, ceiling
+from ._offpeak import next_off_peak
+from ._output import OutputFile, OutputLock, check_output_path, output_line
 from ._send import Counters, batch_http_client, send_one
+from ._totals import BatchProgress, BatchSummary, Tally
 
 if TYPE_CHECKING:
     import openai

@@ -6,7 +6,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._limit import Health, backoff, json_or_text, retry_after
+from ._backoff import backoff, retry_after
+from ._health import Health
 
 if TYPE_CHECKING:
     import openai
@@ -59,6 +60,14 @@ def response_class() -> Any:
     from .._httpx import http_module
 
     return http_module().Response
+
+
+def json_or_text(response: Any) -> Any:
+    """Return an error response's JSON body, or its text wrapped as DeepSeek's error shape."""
+    try:
+        return response.json()
+    except ValueError:
+        return {"error": {"message": response.text[:2000]}}
 
 
 _STOPS = {

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._common import Context, UsageError
 
 if TYPE_CHECKING:
-    from deepseek_openai.batch._limit import BatchProgress, BatchSummary
+    from deepseek_openai.batch._totals import BatchProgress, BatchSummary
 
 __all__ = ["format_progress", "format_summary", "run_batch"]
 

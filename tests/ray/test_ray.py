@@ -22,7 +22,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from deepseek_openai import InvalidRequestError  # noqa: E402
-from deepseek_openai.batch._limit import worst_cost  # noqa: E402
+from deepseek_openai.batch._budget import worst_cost  # noqa: E402
 from deepseek_openai.ray import RayBatch, Secret, run_batch, start_batch  # noqa: E402
 from deepseek_openai.testing import FakeDeepSeek  # noqa: E402
 
