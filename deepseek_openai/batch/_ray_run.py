@@ -4,7 +4,8 @@ Needs the ``ray`` extra (from a checkout: ``pip install -e '.[ray]'``); the rest
 DeepSeek's concurrency cap is per account (quick_start/rate_limit), so one job actor holds the adaptive limit for
 the whole job and workers lease slots from it in blocks: the job never has more than ``concurrency`` requests in
 flight, and actor round trips are per block, not per request. The actor lives as long as the returned dataset (or
-the :class:`RayBatch` of :func:`start_batch`) and logs progress lines, which Ray forwards to the driver.
+the :class:`RayBatch` of :func:`start_batch`) and logs progress lines (INFO records of the ``deepseek_openai.ray``
+logger), which Ray forwards to the driver.
 """
 
 from __future__ import annotations
@@ -184,14 +185,14 @@ def _start(o: dict[str, Any]) -> RayBatch:
     settings = resolve_settings(o["api_key"], base_url=o["base_url"])
     import ray  # only now: bad arguments are refused even where the ray extra is missing
 
-    from ._ray_job import BatchJob
+    from ._ray_job import ActorJob
     from ._ray_worker import Sender
 
     top = ceiling(frozenset({model}) if model else frozenset(), o["concurrency"])
     done, prior = _skipped(o["skip"], model, currency)
     job_options = {"total": _count(o["dataset"]), "currency": currency, "max_cost": budget, "prior": prior}
     job_options["progress_interval"] = o["progress_interval"]
-    job = ray.remote(BatchJob).options(num_cpus=0).remote(top, job_options)  # no CPU: it only counts
+    job = ray.remote(ActorJob).options(num_cpus=0).remote(top, job_options)  # no CPU: it only counts
     message = (
         f"not sent: the job's cost so far could pass max_cost={budget} {currency}; to send it, run again with "
         "skip= this output and a higher max_cost"
