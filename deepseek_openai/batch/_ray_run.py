@@ -272,8 +272,6 @@ def run_batch(
     retry_base: float = 0.5,
     progress_interval: float | None = 5.0,
     ray_logs: bool = False,
-    clock: Callable[[], datetime] | None = None,
-    seed: int | None = None,
 ) -> ray.data.Dataset:
     """Send every row of a Ray dataset as a chat request, with ONE concurrency limit across all workers.
 
@@ -317,8 +315,6 @@ def run_batch(
         ray_logs: also show Ray Data's own output for this job (its progress bars, or progress log lines when
             stdout is not a terminal, and the start-of-execution lines); off by default, which leaves the actor's
             progress lines as the job's output.
-        clock: returns the current UTC time for ``off_peak`` (tests inject one; it must pickle).
-        seed: seeds the back-off jitter.
 
     Returns:
         A lazy ``ray.data.Dataset`` of ``{"custom_id", "response", "error"}``; ``response`` is OpenAI's Batch
@@ -335,15 +331,49 @@ def run_batch(
         MissingAPIKeyError: no key found.
         UnknownModelError: ``model`` is not a DeepSeek model id.
     """
-    return _start(dict(locals())).dataset
+    return _start({**locals(), "clock": None, "seed": None}).dataset
 
 
-def start_batch(dataset: ray.data.Dataset, **options: Any) -> RayBatch:
+def start_batch(
+    dataset: ray.data.Dataset,
+    *,
+    concurrency: int,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    skip: str | os.PathLike[str] | ray.data.Dataset | Iterable[str] | None = None,
+    off_peak: bool = False,
+    max_cost: Decimal | float | str | None = None,
+    currency: str = "USD",
+    workers: int = 2,
+    num_cpus: float = 0.5,
+    rows_per_call: int | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    grace: float = 300.0,
+    max_attempts: int | None = None,
+    retry_base: float = 0.5,
+    progress_interval: float | None = 5.0,
+    ray_logs: bool = False,
+) -> RayBatch:
     """Start :func:`run_batch`'s job (same arguments) and return a :class:`RayBatch`: dataset, progress, summary.
 
     Raises:
-        TypeError: an argument :func:`run_batch` does not take.
+        InvalidRequestError: ``concurrency`` or ``workers`` below 1, a bad ``max_cost`` or ``currency``.
+        MissingAPIKeyError: no key found.
+        UnknownModelError: ``model`` is not a DeepSeek model id.
     """
-    bound = inspect.signature(run_batch).bind(dataset, **options)
+    return _start({**locals(), "clock": None, "seed": None})
+
+
+def _start_batch(
+    dataset: ray.data.Dataset, *, clock: Callable[[], datetime] | None = None, seed: int | None = None, **options: Any
+) -> RayBatch:
+    """:func:`start_batch` with the seams tests replace: ``clock`` and ``seed``.
+
+    ``clock`` returns the current UTC time for ``off_peak`` (it must pickle: the workers call it), ``seed`` seeds
+    the back-off jitter; every other argument is :func:`start_batch`'s (an unknown one is a ``TypeError``).
+    """
+    bound = inspect.signature(start_batch).bind(dataset, **options)
     bound.apply_defaults()
-    return _start(bound.arguments)
+    return _start({**bound.arguments, "clock": clock, "seed": seed})
