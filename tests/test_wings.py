@@ -1,4 +1,7 @@
-"""The package's shape: no import circles, the library never imports the CLI and never prints, the batch wing apart."""
+"""The wings' bounds: the library never imports the CLI and never prints; the batch wing stays apart from the core.
+
+Import circles are checked by tests/test_layout.py (every module, function-level and TYPE_CHECKING imports too).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +16,6 @@ import deepseek_openai
 
 PACKAGE = Path(deepseek_openai.__file__).parent
 CLI = "deepseek_openai.cli"
-
-# The one circle left: serve_new, a method of FakeDeepSeek in all but name, lives in _newroutes and names
-# FakeDeepSeek for its types. It must go (issue 20; the `tidy` branch moves it) and this exception with it.
-KNOWN_CIRCLES = [{"deepseek_openai.testing._fake", "deepseek_openai.testing._newroutes"}]
 
 
 def _modules() -> dict[str, Path]:
@@ -56,53 +55,6 @@ def _imports(name: str) -> set[str]:
             if target in MODULES and target != name:
                 found.add(target)
     return found
-
-
-def _circles(graph: dict[str, set[str]]) -> list[set[str]]:
-    """Return the strongly connected components of more than one module (Tarjan's algorithm)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    circles: list[set[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for other in graph[node]:
-            if other not in index:
-                visit(other)
-                low[node] = min(low[node], low[other])
-            elif other in stack:
-                low[node] = min(low[node], index[other])
-        if low[node] == index[node]:
-            component = set()
-            while True:
-                top = stack.pop()
-                component.add(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                circles.append(component)
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return circles
-
-
-def test_the_circle_finder_finds_a_circle() -> None:
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
-    assert _circles(graph) == [{"a", "b", "c"}]
-    assert _circles({"a": {"b"}, "b": set()}) == []
-
-
-def test_the_package_has_no_import_circles() -> None:
-    # Every import counts, those inside functions and under TYPE_CHECKING too: a circle of modules is one concept
-    # split in two, whatever keeps it from failing at import time.
-    graph = {name: _imports(name) for name in MODULES}
-    assert graph["deepseek_openai.batch._run"] >= {"deepseek_openai.batch._send", "deepseek_openai._client"}
-    circles = [c for c in _circles(graph) if c not in KNOWN_CIRCLES]
-    assert circles == []
 
 
 def _library_modules() -> list[str]:
