@@ -91,8 +91,8 @@ def throughput(requests: int, concurrency: int, latency: float, rounds: int) -> 
 CHILD = """
 import resource, sys, tracemalloc
 from decimal import Decimal
-from deepseek_openai._batch_io import BatchInput
-from deepseek_openai._batch_out import OutputFile
+from deepseek_openai.batch._input import BatchInput
+from deepseek_openai.batch._output import OutputFile
 tracemalloc.start()
 path, out = sys.argv[1], sys.argv[2]
 source = BatchInput(path)

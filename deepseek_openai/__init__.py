@@ -17,10 +17,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._account import Balance, aget_balance, get_balance
     from ._account import CurrencyBalance as CurrencyBalance
-    from ._batch import BatchProgress, BatchSummary
-    from ._batch_io import BatchFileError, BatchInputError
-    from ._batch_out import BatchLockedError
-    from ._batch_run import arun_batch, run_batch
     from ._beta import afim, afim_stream, fim, fim_stream
     from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
     from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
@@ -89,6 +85,15 @@ if TYPE_CHECKING:
     from ._warnings import CompatWarning, LegacyModelWarning
     from ._webtools import FetchedPage, SearchResults, afetch_url, aweb_search, fetch_url, tool_cost, web_search
     from ._webtools import SearchResult as SearchResult
+    from .batch import (
+        BatchFileError,
+        BatchInputError,
+        BatchLockedError,
+        BatchProgress,
+        BatchSummary,
+        arun_batch,
+        run_batch,
+    )
 
 __version__ = "0.1.0"
 
@@ -96,11 +101,16 @@ __version__ = "0.1.0"
 # modules the client needs, not every helper: import time stays at openai's own.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "._account": ("Balance", "CurrencyBalance", "aget_balance", "get_balance"),
-    "._batch": ("BatchProgress", "BatchSummary"),
-    "._batch_io": ("BatchFileError", "BatchInputError"),
-    "._batch_out": ("BatchLockedError",),
-    "._batch_run": ("arun_batch", "run_batch"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
+    ".batch": (
+        "BatchFileError",
+        "BatchInputError",
+        "BatchLockedError",
+        "BatchProgress",
+        "BatchSummary",
+        "arun_batch",
+        "run_batch",
+    ),
     "._compat": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",

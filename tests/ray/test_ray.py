@@ -1,7 +1,7 @@
 """deepseek_openai.ray on a local Ray instance against the double. Its own CI leg (.ci/run): needs the ray extra.
 
 Run:  DEEPSEEK_OPENAI_RAY_TESTS=1 python -m pytest -q -p no:cacheprovider tests/ray
-The lease logic itself is tested without Ray in tests/test_ray_lease.py; here it runs as a Ray actor and Ray Data
+The lease logic itself is tested without Ray in tests/batch/test_ray_lease.py; here it runs as a Ray actor and Ray Data
 workers in other processes.
 """
 
@@ -22,7 +22,8 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from deepseek_openai import InvalidRequestError  # noqa: E402
-from deepseek_openai._batch import worst_cost  # noqa: E402
+from deepseek_openai.batch._budget import worst_cost  # noqa: E402
+from deepseek_openai.batch._ray_run import _start_batch  # noqa: E402
 from deepseek_openai.ray import RayBatch, Secret, run_batch, start_batch  # noqa: E402
 from deepseek_openai.testing import FakeDeepSeek  # noqa: E402
 
@@ -183,7 +184,7 @@ def test_off_peak_waits_for_the_window_and_logs_when_it_opens(local_ray: Any, tm
     clock = ScaledClock(datetime(2026, 12, 7, 9, 59, tzinfo=timezone.utc), 120, tmp_path / "began")
     with FakeDeepSeek() as ds:
         data = local_ray.data.from_items(rows(6))
-        got = run_batch(data, concurrency=2, workers=1, off_peak=True, clock=clock, **key(ds)).take_all()
+        got = _start_batch(data, concurrency=2, workers=1, off_peak=True, clock=clock, **key(ds)).dataset.take_all()
         began = [float(x) for x in (tmp_path / "began").read_text().split()]
         assert len(got) == 6 and len(began) == 1
         assert min(r.received for r in ds.requests) >= began[0] + 0.5  # nothing went out at peak prices

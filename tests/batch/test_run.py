@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import random
 from collections.abc import Iterator
@@ -14,10 +15,14 @@ from typing import Any
 import pytest
 
 from deepseek_openai import BatchInputError, BatchProgress, LegacyModelWarning, UnknownModelError, arun_batch, run_batch
-from deepseek_openai._batch import AdaptiveLimit, backoff, limit_in_message, next_off_peak, worst_cost
-from deepseek_openai._batch_io import id_hash
-from deepseek_openai._batch_out import OutputFile
-from deepseek_openai._idset import HashSet
+from deepseek_openai.batch._backoff import backoff
+from deepseek_openai.batch._budget import worst_cost
+from deepseek_openai.batch._idset import HashSet
+from deepseek_openai.batch._input import id_hash
+from deepseek_openai.batch._limit import AdaptiveLimit, limit_in_message
+from deepseek_openai.batch._offpeak import next_off_peak
+from deepseek_openai.batch._output import OutputFile
+from deepseek_openai.batch._run import _arun_batch
 from deepseek_openai.testing import FakeDeepSeek
 
 
@@ -42,7 +47,7 @@ def ds() -> Iterator[FakeDeepSeek]:
 
 
 def options(ds: FakeDeepSeek, **extra: Any) -> dict[str, Any]:
-    return {"api_key": ds.api_key, "base_url": ds.base_url, "retry_base": 0.001, "seed": 7, **extra}
+    return {"api_key": ds.api_key, "base_url": ds.base_url, "retry_base": 0.001, **extra}
 
 
 def test_every_request_gets_one_openai_batch_output_line(ds: FakeDeepSeek, tmp_path: Path) -> None:
@@ -202,8 +207,8 @@ def test_off_peak_waits_for_the_next_window(ds: FakeDeepSeek, tmp_path: Path) ->
         now[0] += timedelta(seconds=seconds)
 
     src = write_input(tmp_path / "in.jsonl", [line("a"), line("b")])
-    opts = options(ds, off_peak=True, clock=lambda: now[0], sleep=fake_sleep, progress=seen.append)
-    summary = run_batch(src, tmp_path / "out.jsonl", **opts)
+    opts = options(ds, off_peak=True, clock=lambda: now[0], sleep=fake_sleep, seed=7, progress=seen.append)
+    summary = asyncio.run(_arun_batch(src, tmp_path / "out.jsonl", **opts))  # the seams: the public ones have none
     assert slept == [5400.0] and summary.ok == 2
     assert seen[0].paused_until == datetime(2026, 11, 23, 4, 0, tzinfo=timezone.utc) and seen[0].done == 0
 
@@ -269,11 +274,11 @@ def test_hash_set_finds_members_and_repeats() -> None:
 
 
 def test_only_a_run_of_connection_failures_counts_against_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
-    from deepseek_openai import _batch
+    from deepseek_openai.batch import _health
 
     now = [100.0]
-    monkeypatch.setattr(_batch.time, "monotonic", lambda: now[0])
-    health = _batch.Health(grace=10.0, deadline=None)
+    monkeypatch.setattr(_health.time, "monotonic", lambda: now[0])
+    health = _health.Health(grace=10.0, deadline=None)
     assert not health.unreachable()
     now[0] += 30  # a lone failure long after the first one (long generations, no answer meanwhile)
     assert not health.unreachable()
@@ -283,3 +288,14 @@ def test_only_a_run_of_connection_failures_counts_against_the_grace(monkeypatch:
     assert stopped
     health.answered()
     assert not health.unreachable()
+
+
+def test_the_entry_points_take_typed_keywords_without_test_seams() -> None:
+    sync, coro = inspect.signature(run_batch), inspect.signature(arun_batch)
+    assert list(sync.parameters.values()) == list(coro.parameters.values())  # the twins take the same arguments
+    kinds = {p.kind for name, p in sync.parameters.items() if name not in ("input_path", "output_path")}
+    assert kinds == {inspect.Parameter.KEYWORD_ONLY}  # no **options: every keyword is named and typed
+    assert not {"clock", "sleep", "seed"} & set(sync.parameters)
+    assert {"model", "concurrency", "off_peak", "max_cost", "progress", "stop", "offline"} <= set(sync.parameters)
+    with pytest.raises(TypeError, match="seed"):
+        run_batch("in.jsonl", "out.jsonl", seed=7)  # type: ignore[call-arg]

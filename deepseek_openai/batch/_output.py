@@ -13,15 +13,16 @@ import contextlib
 import json
 import os
 import stat
+import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._batch_io import BatchFileError, id_hash, short
 from ._idset import HashSet
+from ._input import BatchFileError, id_hash, short
 
-__all__ = ["BatchLockedError", "OutputFile", "OutputLock", "check_output_path"]
+__all__ = ["BatchLockedError", "OutputFile", "OutputLock", "check_output_path", "output_line"]
 
 _KEYS = frozenset({"id", "custom_id", "response", "error"})
 _OURS = b'{"id":"batch_req_'  # how every line we write starts (json.dumps with compact separators)
@@ -30,6 +31,18 @@ OFFLINE_PREFIX = "batch_req_offline_"
 _NOT_OURS_FIX = (
     "choose a new output file with -o / output_path= (or delete this one if it is an output you do not need)"
 )
+
+
+def output_line(
+    custom_id: str, status: int | None, request_id: str | None, body: Any, error: Any, *, offline: bool = False
+) -> dict[str, Any]:
+    """Return one line of OpenAI's Batch output format: ``id``, ``custom_id``, ``response``, ``error``.
+
+    A line answered by the offline double has an ``id`` starting with :data:`OFFLINE_PREFIX` (never resumed online).
+    """
+    response = None if status is None else {"status_code": status, "request_id": request_id or "", "body": body}
+    prefix = OFFLINE_PREFIX if offline else "batch_req_"
+    return {"id": f"{prefix}{uuid.uuid4().hex}", "custom_id": custom_id, "response": response, "error": error}
 
 
 class BatchLockedError(BatchFileError):

@@ -18,23 +18,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._batch import (
-    AdaptiveLimit,
-    BatchProgress,
-    BatchSummary,
-    Budget,
-    Health,
-    Tally,
-    ceiling,
-    next_off_peak,
-    output_line,
-    price,
-    worst_cost,
-)
-from ._batch_io import BatchFileError, BatchInput, BatchRequest
-from ._batch_out import OutputFile, OutputLock, check_output_path
-from ._batch_send import Counters, batch_http_client, send_one
-from ._usage import is_peak
+from .._usage import is_peak
+from ._budget import Budget, price, worst_cost
+from ._health import Health
+from ._input import BatchFileError, BatchInput, BatchRequest
+from ._limit import AdaptiveLimit, ceiling
+from ._offpeak import next_off_peak
+from ._output import OutputFile, OutputLock, check_output_path, output_line
+from ._send import Counters, batch_http_client, send_one
+from ._totals import BatchProgress, BatchSummary, Tally
 
 if TYPE_CHECKING:
     import openai
@@ -203,7 +195,7 @@ class _Run:
         )
 
 
-async def arun_batch(
+async def _arun_batch(
     input_path: str | os.PathLike[str],
     output_path: str | os.PathLike[str],
     *,
@@ -232,55 +224,10 @@ async def arun_batch(
     seed: int | None = None,
     offline: bool = False,
 ) -> BatchSummary:
-    """Send every request of an OpenAI Batch input file and append OpenAI Batch output lines as replies arrive.
+    """:func:`arun_batch` with the seams tests replace: ``clock``, ``sleep`` and ``seed``.
 
-    Args:
-        input_path: JSONL, one ``{custom_id, method, url, body}`` a line; checked whole before anything is sent.
-        output_path: JSONL output, appended (created ``0600`` when missing); ids already in it are skipped (resume).
-            An existing file must be an output of this job (every line a batch output line whose ``custom_id`` is
-            in the input); anything else is refused unchanged.
-        model: replaces every line's ``body.model`` (needed for a file naming OpenAI models).
-        concurrency: most requests in flight; default and ceiling: the model's account cap (``MODELS``).
-        off_peak: send only while :func:`~deepseek_openai.is_peak` is false (half price); wait for the next window.
-        max_cost: never let the job's cost (earlier runs included) pass this, in ``currency``: each request's worst
-            case (its ``max_tokens``, or the model's default output, at peak price) is reserved before it is sent.
-        currency: ``"USD"`` or ``"CNY"``: the account's price list, used for ``max_cost`` and progress.
-        client: an ``AsyncOpenAI`` from :func:`~deepseek_openai.create_async_client`; its own retries are turned
-            off for the batch (this function retries). Default: one made from the key, whose HTTP client keeps no
-            reasoning memory (lines are separate conversations; a client you pass keeps its own).
-        api_key: the key, when no ``client`` is given (else the usual lookup: ``DEEPSEEK_API_KEY``, ``.env``).
-        base_url: the base URL, when no ``client`` is given.
-        env_file: the ``.env`` file to read the key from, when no ``client`` is given (as in ``create_client``).
-        timeout: seconds per request (default: the client's, read 1800 s).
-        deadline: seconds for the whole job: no attempt starts after it; requests still failing then get an error
-            row (``deadline_exceeded``), lines never sent stay for a rerun.
-        grace: seconds of connection failures with no answer at all before the job stops (``unreachable``).
-        wait: when another run is writing ``output_path``, wait for it to end instead of refusing.
-        drain: after ``stop``, seconds to wait for the requests in flight so their replies are written.
-        max_attempts: tries per request before an error row (``retries_exhausted``); ``None``: retry transient
-            failures (429, 5xx, timeouts, connection errors, bodies that are not JSON) until the deadline.
-        retry_base: first back-off pause in seconds (exponential, jittered).
-        retry_ceiling: longest back-off pause in seconds.
-        progress: called with a :class:`BatchProgress` every ``progress_interval`` seconds and on pauses.
-        progress_interval: seconds between progress calls.
-        stop: set it to stop cleanly: no new line is sent, the requests in flight are waited for (up to
-            ``drain`` seconds) and written; cancel the task to stop at once.
-        clock: returns the current time (tests inject one).
-        sleep: waits for off-peak (tests inject one).
-        seed: seeds the back-off jitter.
-        offline: the client is the offline double's: lines are marked so, and an output of DeepSeek's replies is
-            refused (as an offline output is refused online).
-
-    Returns:
-        A :class:`BatchSummary`; ``stopped``, ``reason`` and ``fix`` say why it ended early, if it did.
-
-    Raises:
-        BatchInputError: the input has bad lines (all listed with line numbers), or none; nothing was sent.
-        BatchFileError: the input is missing, or the output is not this job's (left unchanged), a directory, a
-            device, the input itself, or in a folder that does not exist.
-        BatchLockedError: another run is writing the output (see ``wait``).
-        UnknownModelError: ``model`` is not a DeepSeek model id.
-        MissingAPIKeyError: no client and no key found.
+    ``clock`` returns the current UTC time (for off-peak), ``sleep`` waits for the next off-peak window, ``seed``
+    seeds the back-off jitter; every other argument is :func:`arun_batch`'s.
     """
     source = BatchInput(input_path, model=model)
     lock: OutputLock | None = None
@@ -292,7 +239,7 @@ async def arun_batch(
         timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         first = None
         if client is None:  # the key is looked up before the input is read: a missing key fails fast
-            from ._client import create_async_client
+            from .._client import create_async_client
 
             first = create_async_client(
                 api_key, base_url=base_url, env_file=env_file, max_retries=0, http_client=batch_http_client(), **timing
@@ -430,11 +377,168 @@ async def _drive(run: _Run, requests: Iterator[BatchRequest], stop: asyncio.Even
         await asyncio.gather(*leftover, return_exceptions=True)
 
 
-def run_batch(input_path: str | os.PathLike[str], output_path: str | os.PathLike[str], **options: Any) -> BatchSummary:
-    """Run :func:`arun_batch` to the end in a new event loop; the sync twin (same arguments).
+async def arun_batch(
+    input_path: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    concurrency: int | None = None,
+    off_peak: bool = False,
+    max_cost: Decimal | float | str | None = None,
+    currency: str = "USD",
+    client: openai.AsyncOpenAI | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    env_file: str | os.PathLike[str] | bool | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    grace: float = 300.0,
+    wait: bool = False,
+    drain: float = 30.0,
+    max_attempts: int | None = None,
+    retry_base: float = 0.5,
+    retry_ceiling: float = 60.0,
+    progress: Callable[[BatchProgress], None] | None = None,
+    progress_interval: float = 1.0,
+    stop: asyncio.Event | None = None,
+    offline: bool = False,
+) -> BatchSummary:
+    """Send every request of an OpenAI Batch input file and append OpenAI Batch output lines as replies arrive.
+
+    Args:
+        input_path: JSONL, one ``{custom_id, method, url, body}`` a line; checked whole before anything is sent.
+        output_path: JSONL output, appended (created ``0600`` when missing); ids already in it are skipped (resume).
+            An existing file must be an output of this job (every line a batch output line whose ``custom_id`` is
+            in the input); anything else is refused unchanged.
+        model: replaces every line's ``body.model`` (needed for a file naming OpenAI models).
+        concurrency: most requests in flight; default and ceiling: the model's account cap (``MODELS``).
+        off_peak: send only while :func:`~deepseek_openai.is_peak` is false (half price); wait for the next window.
+        max_cost: never let the job's cost (earlier runs included) pass this, in ``currency``: each request's worst
+            case (its ``max_tokens``, or the model's default output, at peak price) is reserved before it is sent.
+        currency: ``"USD"`` or ``"CNY"``: the account's price list, used for ``max_cost`` and progress.
+        client: an ``AsyncOpenAI`` from :func:`~deepseek_openai.create_async_client`; its own retries are turned
+            off for the batch (this function retries). Default: one made from the key, whose HTTP client keeps no
+            reasoning memory (lines are separate conversations; a client you pass keeps its own).
+        api_key: the key, when no ``client`` is given (else the usual lookup: ``DEEPSEEK_API_KEY``, ``.env``).
+        base_url: the base URL, when no ``client`` is given.
+        env_file: the ``.env`` file to read the key from, when no ``client`` is given (as in ``create_client``).
+        timeout: seconds per request (default: the client's, read 1800 s).
+        deadline: seconds for the whole job: no attempt starts after it; requests still failing then get an error
+            row (``deadline_exceeded``), lines never sent stay for a rerun.
+        grace: seconds of connection failures with no answer at all before the job stops (``unreachable``).
+        wait: when another run is writing ``output_path``, wait for it to end instead of refusing.
+        drain: after ``stop``, seconds to wait for the requests in flight so their replies are written.
+        max_attempts: tries per request before an error row (``retries_exhausted``); ``None``: retry transient
+            failures (429, 5xx, timeouts, connection errors, bodies that are not JSON) until the deadline.
+        retry_base: first back-off pause in seconds (exponential, jittered).
+        retry_ceiling: longest back-off pause in seconds.
+        progress: called with a :class:`BatchProgress` every ``progress_interval`` seconds and on pauses.
+        progress_interval: seconds between progress calls.
+        stop: set it to stop cleanly: no new line is sent, the requests in flight are waited for (up to
+            ``drain`` seconds) and written; cancel the task to stop at once.
+        offline: the client is the offline double's: lines are marked so, and an output of DeepSeek's replies is
+            refused (as an offline output is refused online).
+
+    Returns:
+        A :class:`BatchSummary`; ``stopped``, ``reason`` and ``fix`` say why it ended early, if it did.
 
     Raises:
-        BatchInputError: the input has bad lines; nothing was sent.
-        BatchFileError: the input or output cannot be used as given; nothing was sent or changed.
+        BatchInputError: the input has bad lines (all listed with line numbers), or none; nothing was sent.
+        BatchFileError: the input is missing, or the output is not this job's (left unchanged), a directory, a
+            device, the input itself, or in a folder that does not exist.
+        BatchLockedError: another run is writing the output (see ``wait``).
+        UnknownModelError: ``model`` is not a DeepSeek model id.
+        MissingAPIKeyError: no client and no key found.
     """
-    return asyncio.run(arun_batch(input_path, output_path, **options))
+    return await _arun_batch(
+        input_path,
+        output_path,
+        model=model,
+        concurrency=concurrency,
+        off_peak=off_peak,
+        max_cost=max_cost,
+        currency=currency,
+        client=client,
+        api_key=api_key,
+        base_url=base_url,
+        env_file=env_file,
+        timeout=timeout,
+        deadline=deadline,
+        grace=grace,
+        wait=wait,
+        drain=drain,
+        max_attempts=max_attempts,
+        retry_base=retry_base,
+        retry_ceiling=retry_ceiling,
+        progress=progress,
+        progress_interval=progress_interval,
+        stop=stop,
+        offline=offline,
+    )
+
+
+def run_batch(
+    input_path: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    concurrency: int | None = None,
+    off_peak: bool = False,
+    max_cost: Decimal | float | str | None = None,
+    currency: str = "USD",
+    client: openai.AsyncOpenAI | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    env_file: str | os.PathLike[str] | bool | None = None,
+    timeout: float | None = None,
+    deadline: float | None = None,
+    grace: float = 300.0,
+    wait: bool = False,
+    drain: float = 30.0,
+    max_attempts: int | None = None,
+    retry_base: float = 0.5,
+    retry_ceiling: float = 60.0,
+    progress: Callable[[BatchProgress], None] | None = None,
+    progress_interval: float = 1.0,
+    stop: asyncio.Event | None = None,
+    offline: bool = False,
+) -> BatchSummary:
+    """Run :func:`arun_batch` to the end in a new event loop: the sync twin, with the same arguments.
+
+    Returns:
+        A :class:`BatchSummary`; ``stopped``, ``reason`` and ``fix`` say why it ended early, if it did.
+
+    Raises:
+        BatchInputError: the input has bad lines (all listed with line numbers), or none; nothing was sent.
+        BatchFileError: the input or output cannot be used as given; nothing was sent or changed.
+        BatchLockedError: another run is writing the output (see ``wait``).
+        UnknownModelError: ``model`` is not a DeepSeek model id.
+        MissingAPIKeyError: no client and no key found.
+    """
+    return asyncio.run(
+        arun_batch(
+            input_path,
+            output_path,
+            model=model,
+            concurrency=concurrency,
+            off_peak=off_peak,
+            max_cost=max_cost,
+            currency=currency,
+            client=client,
+            api_key=api_key,
+            base_url=base_url,
+            env_file=env_file,
+            timeout=timeout,
+            deadline=deadline,
+            grace=grace,
+            wait=wait,
+            drain=drain,
+            max_attempts=max_attempts,
+            retry_base=retry_base,
+            retry_ceiling=retry_ceiling,
+            progress=progress,
+            progress_interval=progress_interval,
+            stop=stop,
+            offline=offline,
+        )
+    )

@@ -58,7 +58,7 @@ def ds() -> Iterator[FakeDeepSeek]:
 
 
 def options(ds: FakeDeepSeek, **extra: Any) -> dict[str, Any]:
-    return {"api_key": ds.api_key, "base_url": ds.base_url, "retry_base": 0.001, "seed": 7, **extra}
+    return {"api_key": ds.api_key, "base_url": ds.base_url, "retry_base": 0.001, **extra}
 
 
 # -- 1. the output file is ours or refused ---------------------------------------------------------------------

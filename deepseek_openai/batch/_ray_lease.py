@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TypeVar
 
-from ._batch import Health, next_off_peak
-from ._batch_send import Counters, Result
+from .._usage import is_peak
+from ._health import Health
+from ._offpeak import next_off_peak
 from ._ray_job import Answer, Report
-from ._usage import is_peak
+from ._send import Counters, Result
 
 __all__ = ["Lease", "Stopped"]
 
@@ -34,7 +35,7 @@ def _utc_now() -> datetime:
 
 
 class Lease:
-    """One worker's :class:`~deepseek_openai._batch_send.Limit`: slots leased in blocks from the job actor.
+    """One worker's :class:`~deepseek_openai.batch._send.Limit`: slots leased in blocks from the job actor.
 
     A request takes a slot the worker holds; when it holds none free it asks the actor for as many as it has requests
     waiting. It reports replies and 429s in batches: at once after a 429, every ``tick`` while a block runs, and at

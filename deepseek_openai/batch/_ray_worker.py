@@ -12,11 +12,12 @@ from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from ._batch import Health, worst_cost
-from ._batch_io import id_hash
-from ._batch_send import Result, batch_http_client, send_one
+from ._budget import worst_cost
+from ._health import Health
+from ._input import id_hash
 from ._ray_job import Answer, Report
 from ._ray_lease import Lease, Stopped
+from ._send import Result, batch_http_client, send_one
 
 __all__ = ["Sender"]
 
@@ -48,7 +49,7 @@ class Sender:
     def __init__(
         self, job: Any, secret: Any, base_url: str | None, skip: Callable[[], Any] | None, options: dict[str, Any]
     ) -> None:
-        from ._client import create_async_client
+        from .._client import create_async_client
 
         self.o = options
         self.skip = None if skip is None else skip()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -17,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from deepseek_openai._batch import worst_cost
-from deepseek_openai._batch_send import send_one
-from deepseek_openai._ray_job import Answer, BatchJob, Report
-from deepseek_openai._ray_lease import Lease, Stopped
+from deepseek_openai.batch._budget import worst_cost
+from deepseek_openai.batch._ray_job import Answer, BatchJob, Report
+from deepseek_openai.batch._ray_lease import Lease, Stopped
+from deepseek_openai.batch._send import send_one
 from deepseek_openai.testing import FakeDeepSeek
 
 
@@ -228,7 +231,7 @@ def test_a_402_on_one_worker_stops_every_worker(ds: FakeDeepSeek) -> None:
     assert results.count("balance") + results.count(None) == 40 and len(ds.requests) <= 8
 
 
-def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, capsys: pytest.CaptureFixture[str]) -> None:
+def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, caplog: pytest.LogCaptureFixture) -> None:
     # Monday 2026-12-07 09:59:30 UTC is peak (06:00-10:00 UTC); the clock runs 60x: the window opens in ~0.5 s.
     start, t0 = datetime(2026, 12, 7, 9, 59, 30, tzinfo=timezone.utc), time.monotonic()
     window = datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)
@@ -242,11 +245,12 @@ def test_off_peak_holds_first_attempts_until_the_window(ds: FakeDeepSeek, capsys
     results = asyncio.run(send(ds, workers, 6, block=3, on_send=lambda: sent_at.append(clock())))
     assert [r[0] for r in results] == [200] * 6 and len(sent_at) == 6 and min(sent_at) >= window
     assert not job.paused  # every worker reported the end of the pause
-    assert "paused until 2026-12-07 10:00 UTC (next off-peak window)" in capsys.readouterr().err
+    logged = [r.getMessage() for r in caplog.records if r.name == "deepseek_openai.ray"]
+    assert any("paused until 2026-12-07 10:00 UTC (next off-peak window)" in line for line in logged), logged
 
 
 def test_progress_never_passes_the_input_when_ray_sends_a_block_twice() -> None:
-    from deepseek_openai._batch import Tally
+    from deepseek_openai.batch._totals import Tally
 
     job = make_job(4, total=5)
     tally = Tally()
@@ -258,3 +262,40 @@ def test_progress_never_passes_the_input_when_ray_sends_a_block_twice() -> None:
 
     asyncio.run(main())
     assert job.progress().done == 5 and job.progress().total == 5 and job.summary().total == 5
+
+
+def test_the_job_logs_progress_and_the_summary_as_info_records(caplog: pytest.LogCaptureFixture) -> None:
+    from deepseek_openai.batch._totals import Tally
+
+    job = make_job(4, total=2)
+    tally = Tally()
+    for _ in range(2):
+        tally.add(200, {}, None, "deepseek-flash", "USD")
+    asyncio.run(job.sync(Report("a", tally=tally)))
+    records = [r for r in caplog.records if r.name == "deepseek_openai.ray"]
+    assert {r.levelno for r in records} == {logging.INFO}
+    lines = [r.getMessage() for r in records]
+    assert lines[0].startswith("2/2 done, 0 failed") and lines[1].startswith("batch: 2 ok, 0 failed"), lines
+
+
+ACTOR_SCRIPT = """
+import logging, sys
+from deepseek_openai.batch._ray_job import ActorJob
+if sys.argv[1] == "configured":
+    logging.basicConfig(level=logging.WARNING)
+job = ActorJob(4, {"total": 3, "currency": "USD"})
+job._log(job.progress(), summary=True)
+"""
+
+
+@pytest.mark.slow  # fresh interpreters: the slow leg (pytest -m slow)
+def test_the_actor_sends_its_lines_to_stderr_unless_logging_is_set_up() -> None:
+    # A Ray worker process has no logging set up: the actor's lines go to its stderr, which Ray forwards.
+    def run(mode: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", ACTOR_SCRIPT, mode], capture_output=True, text=True, check=True)
+
+    bare = run("bare")
+    assert bare.stdout == "" and bare.stderr.startswith("deepseek_openai.ray: 0/3 done, 0 failed"), bare.stderr
+    assert "deepseek_openai.ray: batch: 0 ok, 0 failed" in bare.stderr
+    configured = run("configured")  # the process's own logging decides: INFO is below its WARNING level
+    assert configured.stdout == configured.stderr == ""

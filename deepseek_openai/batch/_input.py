@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ._errors import InvalidRequestError
+from .._errors import InvalidRequestError
+from .._models import MODELS
 from ._idset import HashSet
-from ._models import MODELS
 
 __all__ = [
     "BatchFileError",
@@ -32,7 +32,6 @@ __all__ = [
     "BatchInputError",
     "BatchRequest",
     "InputStats",
-    "check_input",
     "id_hash",
     "short",
 ]
@@ -215,12 +214,6 @@ class BatchInput:
         self._digests = array("Q")
         self.stats = InputStats(0, frozenset())
 
-    def __enter__(self) -> BatchInput:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def close(self) -> None:
         """Close the file (idempotent)."""
         self._file.close()
@@ -248,7 +241,7 @@ class BatchInput:
         """
         model = self.model
         if model is not None and model not in MODELS:
-            from ._models import model_info
+            from .._models import model_info
 
             model_info(model)  # raises UnknownModelError naming the known ids
         models: set[str] = {model} if model else set()
@@ -371,14 +364,3 @@ def _input_error(
         problems=problems,
         count=total,
     )
-
-
-def check_input(path: str | os.PathLike[str], *, model: str | None = None) -> InputStats:
-    """Check every line of an OpenAI Batch input file, streaming; return how many requests and which models.
-
-    Raises:
-        BatchInputError: bad lines (with line numbers), or no request at all.
-        BatchFileError: the file is missing, a directory or not a regular file.
-    """
-    with BatchInput(path, model=model) as source:
-        return source.check()

@@ -7,23 +7,29 @@ The actor never leases more than the limit, so the job never has more requests i
 halves the limit) or when another worker waits, each worker is told its share and gives back what it holds above
 it as its requests finish. Between blocks a worker is "parked": it keeps its lease but sends nothing until the
 actor confirms what is left of it, and the actor may hand a parked lease to others (a worker Ray Data has ended
-stays parked forever). Ray is not imported here: ``deepseek_openai.ray`` wraps :class:`BatchJob` as an actor.
+stays parked forever). Ray is not imported here: ``_ray_run`` wraps :class:`BatchJob` as an actor. Progress and the
+summary are INFO records of the ``deepseek_openai.ray`` logger (:data:`LOG`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._batch import AdaptiveLimit, BatchProgress, BatchSummary, Tally
+from ._limit import AdaptiveLimit
+from ._text import format_progress, format_summary
+from ._totals import BatchProgress, BatchSummary, Tally
 
-__all__ = ["Answer", "BatchJob", "Report"]
+__all__ = ["LOG", "ActorJob", "Answer", "BatchJob", "Report"]
+
+LOG = logging.getLogger("deepseek_openai.ray")
+"""The job actor's progress and summary lines, as INFO records (the public module's name: users filter on it)."""
 
 _STALE = 60.0  # a worker silent this long while holding slots is gone (it calls every tick): take its slots back
 
@@ -313,8 +319,24 @@ class BatchJob:
                 self._log(self.progress())
 
     def _log(self, p: BatchProgress, *, summary: bool = False) -> None:
-        from .cli.batch import format_progress, format_summary
-
         lines = [format_progress(p), *(format_summary(self.summary(), p.currency) if summary else [])]
         for line in lines:
-            print(f"deepseek_openai.ray: {line}", file=sys.stderr, flush=True)
+            LOG.info("%s", line)
+
+
+class ActorJob(BatchJob):
+    """:class:`BatchJob` as the Ray actor, in a process of its own whose log records must reach the driver.
+
+    A Ray worker process has no logging set up unless the driver asked for it (``ray.init(logging_config=...)``),
+    so INFO records would be dropped there. When nothing handles :data:`LOG` in the actor's process, the actor gives
+    it one handler writing ``deepseek_openai.ray: <line>`` to that process's stderr, which Ray forwards to the driver;
+    where logging is set up, the records go where it says (and its level applies).
+    """
+
+    def __init__(self, ceiling: int, options: dict[str, Any]) -> None:
+        super().__init__(ceiling, options)
+        if not LOG.hasHandlers():
+            handler = logging.StreamHandler()  # stderr
+            handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            LOG.addHandler(handler)
+            LOG.setLevel(logging.INFO)

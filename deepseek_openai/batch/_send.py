@@ -6,7 +6,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._batch import Health, backoff, json_or_text, retry_after
+from ._backoff import backoff, retry_after
+from ._health import Health
 
 if TYPE_CHECKING:
     import openai
@@ -47,7 +48,7 @@ def batch_http_client(**kwargs: Any) -> Any:
     Batch lines are separate conversations, often of different users: one line's reasoning must never be filled
     into another's request, and remembering every reply would grow memory with the number of lines.
     """
-    from ._client import create_async_http_client
+    from .._client import create_async_http_client
 
     http = create_async_http_client(**kwargs)
     http.remembers_replies = False
@@ -56,9 +57,17 @@ def batch_http_client(**kwargs: Any) -> Any:
 
 def response_class() -> Any:
     """Return the SDK's own HTTP response class: ``cast_to`` it makes ``post()`` return the raw response."""
-    from ._httpx import http_module
+    from .._httpx import http_module
 
     return http_module().Response
+
+
+def json_or_text(response: Any) -> Any:
+    """Return an error response's JSON body, or its text wrapped as DeepSeek's error shape."""
+    try:
+        return response.json()
+    except ValueError:
+        return {"error": {"message": response.text[:2000]}}
 
 
 _STOPS = {
