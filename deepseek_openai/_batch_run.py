@@ -31,6 +31,7 @@ from ._batch import (
     price,
     worst_cost,
 )
+from ._batch_http import FastSender, fast_sender
 from ._batch_io import BatchFileError, BatchInput, BatchRequest
 from ._batch_out import OutputFile, OutputLock, check_output_path
 from ._batch_send import Counters, batch_http_client, send_one
@@ -54,7 +55,12 @@ def _now() -> datetime:
 
 class _Run:
     def __init__(
-        self, clients: list[openai.AsyncOpenAI], out: OutputFile, total: int, options: dict[str, Any], budget: Budget
+        self,
+        clients: list[openai.AsyncOpenAI | FastSender],
+        out: OutputFile,
+        total: int,
+        options: dict[str, Any],
+        budget: Budget,
     ) -> None:
         self.clients, self.out, self.total, self.o = clients, out, total, options
         self.turn = 0
@@ -286,6 +292,7 @@ async def arun_batch(
     lock: OutputLock | None = None
     out: OutputFile | None = None
     made: list[openai.AsyncOpenAI] = []
+    senders: list[FastSender] = []
     try:
         output = Path(output_path)
         check_output_path(output, source.path)
@@ -307,11 +314,18 @@ async def arun_batch(
         _check_origin(out, offline)
         budget = Budget(None if max_cost is None else Decimal(str(max_cost)), prior)
         top = ceiling(stats.models, concurrency)
+        clients: list[openai.AsyncOpenAI | FastSender]
         if first is not None:
-            # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it cheap.
-            shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
-            made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
-            clients = made
+            sender = fast_sender(first, top)  # bytes-level path: ~10x less CPU a request than the SDK's
+            if sender is not None:
+                senders.append(sender)
+                clients = [sender]
+            else:
+                # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it
+                # cheap.
+                shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
+                made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
+                clients = list(made)
         else:
             clients = [client.with_options(max_retries=0, **timing)]  # type: ignore[union-attr]
         options = {
@@ -337,6 +351,8 @@ async def arun_batch(
         run.report()
         return run.summary(out.done)
     finally:
+        for sender in senders:
+            await sender.aclose()
         for one in made:
             await one.close()
         if out is not None:
