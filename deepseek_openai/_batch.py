@@ -191,6 +191,8 @@ class AdaptiveLimit:
         self.in_flight = 0
         self.admitted = 0
         self.epoch = 0
+        self.flowing = 0
+        """Replies since the last decrease: room for new lines while earlier ones wait to retry."""
         self._changed = asyncio.Event()
 
     @property
@@ -209,12 +211,12 @@ class AdaptiveLimit:
     async def admit(self) -> int:
         """Admit a new line: wait for a free slot and room among the unfinished lines, take the slot; return the epoch.
 
-        A line stays admitted through its retries (until :meth:`retire`). Lines waiting to retry may hold up to
-        the limit's worth of room more than the limit, so new lines keep the wire busy while earlier ones sit out
-        a back-off; while the account answers nothing but 429 the limit shrinks and no new line starts (admission
-        control, not just pacing).
+        A line stays admitted through its retries (until :meth:`retire`). While replies come (the limit is
+        searching for the cap), lines waiting to retry take up to a limit's worth of room beyond the limit, so new
+        lines keep the wire busy while earlier ones sit out a back-off; while the account answers nothing but 429
+        (a storm) only the limit's lines are admitted and no new line starts (admission control, not just pacing).
         """
-        while self.admitted >= 2 * self.allowed or self.in_flight >= self.allowed:
+        while self.admitted >= self.allowed + min(self.allowed, self.flowing) or self.in_flight >= self.allowed:
             self._changed.clear()
             await self._changed.wait()
         self.admitted += 1
@@ -237,6 +239,7 @@ class AdaptiveLimit:
 
     def on_success(self) -> None:
         """Grow by about one per round of replies."""
+        self.flowing += 1
         self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
 
     def on_rate_limit(self, epoch: int, message: str = "", *, sent_with: int | None = None) -> None:
@@ -254,6 +257,7 @@ class AdaptiveLimit:
             self.limit = min(self.limit, float(self.ceiling))
         if epoch >= self.epoch:
             self.epoch += 1
+            self.flowing = 0
             half = self.limit / 2
             if sent_with is None:
                 self.limit = max(1.0, half)
