@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import re
 import time
@@ -16,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ._models import model_info
-from ._usage import Usage, cost, is_peak, usage_of
+from ._usage import Usage, _default_moment, cost_breakdown, is_peak, usage_of
 
 __all__ = [
     "CURRENCIES",
@@ -39,6 +40,7 @@ __all__ = [
 
 _LIMIT = re.compile(r"concurrency limit of (\d+)")
 _MILLION = Decimal(1_000_000)
+_UNIT = 1_000_000  # tokens: the cost of a million of each kind is the price list's rate
 _IMAGE_TOKENS = (
     2048  # an image is "≤ ~1,024 tokens after resize" (guides/vision, secondary [!]): twice that, to be safe
 )
@@ -52,10 +54,37 @@ CURRENCIES = ("USD", "CNY")
 
 def price(body: Any, model: str) -> dict[str, Decimal]:
     """Return a reply's cost per currency at its ``created`` time; empty when it has no usage or an unknown model."""
+    return _priced(body, model)[1]
+
+
+def _priced(body: Any, model: str) -> tuple[Usage | None, dict[str, Decimal]]:
+    # The usage read once and priced in both currencies at one moment (a batch prices every reply).
     try:
-        return {c: cost(body, str(body.get("model") or model), currency=c) for c in CURRENCIES}
+        counts = usage_of(body)
+        name = str(body.get("model") or model)
+        at = _default_moment(body, None)
+        if at is None:  # no ``created``: priced now, so nothing to reuse
+            return counts, {c: cost_breakdown(counts, name, currency=c).total for c in CURRENCIES}
+        amounts = {}
+        for currency in CURRENCIES:
+            hit, miss, out = _rates(name, at, currency)
+            amounts[currency] = (
+                counts.cache_hit_tokens * hit / _MILLION
+                + counts.cache_miss_tokens * miss / _MILLION
+                + counts.completion_tokens * out / _MILLION
+            )
+        return counts, amounts
     except (ValueError, KeyError, TypeError):
-        return {}
+        return None, {}
+
+
+@functools.lru_cache(maxsize=256)
+def _rates(model: str, at: float, currency: str) -> tuple[Decimal, Decimal, Decimal]:
+    # Prices per million tokens (hit, miss, output) at a reply's ``created`` second, as cost_breakdown picks them:
+    # replies of a batch share a handful of seconds, and choosing the price list is most of pricing one.
+    each = Usage(cache_hit_tokens=_UNIT, cache_miss_tokens=_UNIT, completion_tokens=_UNIT)
+    unit = cost_breakdown(each, model, at=at, currency=currency)
+    return unit.cache_hit, unit.cache_miss, unit.output
 
 
 @dataclass
@@ -79,7 +108,7 @@ class Tally:
             What it cost in ``currency``: 0 without a reply, ``None`` for a 200 reply that cannot be priced.
         """
         replied = status == 200 and isinstance(body, dict)
-        priced = price(body, model) if replied else {}
+        counts, priced = _priced(body, model) if replied else (None, {})
         for name, amount in priced.items():
             self.spent[name] += amount
         if status != 200 or error is not None:
@@ -90,8 +119,8 @@ class Tally:
             return None
         amount = priced[currency]
         self.largest = amount if self.largest is None else max(self.largest, amount)
-        with contextlib.suppress(ValueError, TypeError):
-            self.usage += usage_of(body)
+        if counts is not None:
+            self.usage += counts
         return amount
 
     def merge(self, other: Tally) -> None:
