@@ -105,8 +105,9 @@ def against_cap(cap: int, latency: float, count: int, workers: int, tmp: Path) -
             argv, capture_output=True, text=True, check=True
         ).stdout.split()
         print(
-            f"| one process, cap {cap}, {latency * 1000:.0f} ms, {total} requests | {int(total) / float(elapsed) / limit:.2f} "
-            f"| | {float(cpu) / int(total) * 1000:.2f} ms | {limited} | {load:.1f} |",
+            f"| one process, cap {cap}, {latency * 1000:.0f} ms, {total} requests | "
+            f"{int(total) / float(elapsed) / limit:.2f} | | {float(cpu) / int(total) * 1000:.2f} ms | {limited} | "
+            f"{load:.1f} |",
             flush=True,
         )
         rows = [
