@@ -375,7 +375,7 @@ class FastSender:
         data = self._head + str(len(content)).encode() + b"\r\n\r\n" + content
         while self._idle:
             conn = self._idle.pop()
-            if conn.closed:
+            if conn.closed or conn.transport is None or conn.transport.is_closing():
                 self._open.discard(conn)
                 continue
             try:
