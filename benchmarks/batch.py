@@ -186,7 +186,7 @@ elapsed = time.perf_counter() - started
 r1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
 assert summary.ok == summary.total, summary
-print(summary.total, elapsed, cpu, summary.rate_limited, 0)
+print(summary.total, elapsed, cpu, summary.rate_limited, 0, summary.elapsed)
 """
 RAW_RUN = """
 import asyncio, json, resource, sys, time
@@ -213,7 +213,7 @@ elapsed = time.perf_counter() - started
 r1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
 lost = sum(isinstance(r, BaseException) for r in results)
-print(len(results), elapsed, cpu, "-", lost)
+print(len(results), elapsed, cpu, "-", lost, elapsed)
 """
 
 
@@ -245,13 +245,13 @@ def against_cap(
             served = _cpu_of(server.pid)
             done = subprocess.run(argv, capture_output=True, text=True, check=True)
             served = _cpu_of(server.pid) - served
-            total, elapsed, cpu, limited, lost = done.stdout.split()
+            total, elapsed, cpu, limited, lost, sending = done.stdout.split()
             rate, limit = int(total) / float(elapsed), cap / latency
             known = "known" if told == cap else f"unknown (told {told})"
             where = " (lean server)" if lean else ""
             print(
                 f"| {name}{where}, cap {cap}, {latency * 1000:.0f} ms, cap {known}, {total} requests | "
-                f"{rate:,.0f} req/s of {limit:,.0f} | {rate / limit:.2f} | "
+                f"{rate:,.0f} req/s of {limit:,.0f} | {rate / limit:.2f} ({int(total) / float(sending) / limit:.2f}) | "
                 f"{float(cpu) / int(total) * 1000:.2f} ms | {served / int(total) * 1000:.2f} ms | {limited} | "
                 f"{lost} | {load:.1f} |",
                 flush=True,
@@ -310,7 +310,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.memory_only:
         print(
-            "| against the cap | throughput | fraction of the limit | CPU per request | the double's CPU per request "
+            "| against the cap | throughput | fraction of the limit (sending only) | CPU per request "
+            "| the double's CPU per request "
             "| 429s | lines lost | load |"
         )
         print("|---|---|---|---|---|---|---|---|")

@@ -101,7 +101,7 @@ def against_cap(cap: int, latency: float, count: int, workers: int, tmp: Path) -
         limit = cap / latency
         load = os.getloadavg()[0]
         argv = [sys.executable, "-c", CAP_RUN, str(src), str(tmp / "cap.out"), key, url, str(cap)]
-        total, elapsed, cpu, limited, _ = subprocess.run(
+        total, elapsed, cpu, limited, _, _ = subprocess.run(
             argv, capture_output=True, text=True, check=True
         ).stdout.split()
         print(

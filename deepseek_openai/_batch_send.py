@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from dataclasses import dataclass
@@ -179,11 +180,19 @@ async def send_one(
                 break
             epoch = await limit.acquire()
         pause = 0.0
+        held = True
         try:
             if health.stopped is not None:
                 return None
             sent_with = local.in_flight if local is not None else 0
             status, reply, message = await _post(client, content, body, cast)
+            held = False
+            limit.release()  # off the wire: the slot is free before this reply is read
+            if content is not None:
+                # Let the lines waiting for a slot go out before this reply is parsed, written and priced: replies
+                # come in bursts, and sending first keeps the wire full (two turns: admitting, then their send).
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
         except (openai.APIConnectionError, HttpFailure) as exc:  # timeouts included
             reason = f"{type(exc).__name__}: {exc}"
             if health.unreachable():
@@ -228,7 +237,8 @@ async def send_one(
                     return 200, request_id, data, {"code": "bad_reply", "message": problem}
                 last, reason = (200, request_id, None, None), problem
         finally:
-            limit.release()
+            if held:
+                limit.release()
             epoch = None
         attempt += 1
         if max_attempts is not None and attempt >= max_attempts:
