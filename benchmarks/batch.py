@@ -1,10 +1,14 @@
 """Batch runner benchmarks: throughput against a cap's limit and a bare gather + Semaphore script; memory.
 
-Not part of the test suite. Run:  python benchmarks/batch.py [--quick] [--memory-only] [--cap-only]
+Not part of the test suite. Run:  python benchmarks/batch.py [--quick] [--memory-only] [--cap-only] [--lean]
 Against the cap: a FakeDeepSeek in a process of its own with an account cap (429 above it) and a fixed latency;
 the physical limit is cap / latency requests a second, and the row is the fraction of it the runner reaches, with
-the runner's CPU time per request. "Cap unknown": the runner is told a higher concurrency and finds the cap
-through the 429s.
+the runner's CPU time per request (its process's user + system time over the run, divided by the requests) and
+the double's. "Cap unknown": the runner is told a higher concurrency and finds the cap through the 429s. Each
+setting also runs the script people write with the raw SDK (``openai.AsyncOpenAI``, ``asyncio.gather`` under an
+``asyncio.Semaphore`` of the concurrency told, the SDK's default retries): its lines lost are the requests that
+ended in an exception. ``--lean``: a minimal asyncio cap server instead of the double (see ``LEAN``). The load
+average (``os.getloadavg()``) is printed with each row: the machine may be shared.
 Throughput: both sides send the same requests at the same concurrency through one FakeDeepSeek with a fixed
 per-request latency (a stand-in for generation time), alternating over several rounds; the ratio is ours / bare.
 Memory: a child process per measurement (peak RSS from getrusage, Python allocations from tracemalloc).
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -129,9 +134,50 @@ CAPPED = (
     "ds.gate.set_limit(int(sys.argv[1])); ds.latency = float(sys.argv[2])\n"
     "print(ds.base_url, ds.api_key, flush=True); sys.stdin.read(); ds.close()\n"
 )
+LEAN = r"""
+import asyncio, json, sys, time
+cap, latency = int(sys.argv[1]), float(sys.argv[2])
+state = {"in": 0}
+def reply(status, body):
+    data = json.dumps(body).encode()
+    head = "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (status, len(data))
+    return head.encode() + data
+REFUSED = reply(429, {"error": {"message": f"Rate Limit Reached: you have exceeded the limit of {cap} concurrent "
+                                "requests.", "type": "rate_limit_error", "code": "rate_limit_exceeded"}})
+async def handle(reader, writer):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(int(x[15:]) for x in head.lower().split(b"\r\n") if x.startswith(b"content-length:"))
+            json.loads(await reader.readexactly(length))
+            if state["in"] >= cap:
+                writer.write(REFUSED)
+                continue
+            state["in"] += 1
+            try:
+                await asyncio.sleep(latency)
+                usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+                message = {"role": "assistant", "content": "ok"}
+                body = {"id": "x", "object": "chat.completion", "created": int(time.time()), "model": "deepseek-flash",
+                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": usage}
+                writer.write(reply(200, body))
+            finally:
+                state["in"] -= 1
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", "sk-lean", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+asyncio.run(main())
+"""
+"""A minimal asyncio cap server (``--lean``): the same cap and latency as the double at a fraction of its CPU, to
+tell the runner's limits from the double's (FakeDeepSeek checks every request and serves each on a thread)."""
+
 CAP_RUN = """
 import resource, sys, time
 from deepseek_openai import run_batch
+import deepseek_openai._client, deepseek_openai.batch._run  # imported before the clock starts, as the SDK below
 src, out, key, url, told = sys.argv[1:6]
 r0 = resource.getrusage(resource.RUSAGE_SELF)
 started = time.perf_counter()
@@ -140,31 +186,76 @@ elapsed = time.perf_counter() - started
 r1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
 assert summary.ok == summary.total, summary
-print(summary.total, elapsed, cpu, summary.rate_limited)
+print(summary.total, elapsed, cpu, summary.rate_limited, 0, summary.elapsed)
+"""
+RAW_RUN = """
+import asyncio, json, resource, sys, time
+import openai
+src, out, key, url, told = sys.argv[1:6]
+
+async def main():
+    sem = asyncio.Semaphore(int(told))
+    async with openai.AsyncOpenAI(api_key=key, base_url=url) as client:  # the SDK's default retries (2)
+
+        async def one(line):
+            item = json.loads(line)
+            async with sem:
+                return await client.chat.completions.create(**item["body"])
+
+        with open(src) as f:
+            lines = f.read().splitlines()
+        return await asyncio.gather(*(one(x) for x in lines), return_exceptions=True)
+
+r0 = resource.getrusage(resource.RUSAGE_SELF)
+started = time.perf_counter()
+results = asyncio.run(main())
+elapsed = time.perf_counter() - started
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+lost = sum(isinstance(r, BaseException) for r in results)
+print(len(results), elapsed, cpu, "-", lost, elapsed)
 """
 
 
-def against_cap(requests: int, cap: int, latency: float, told: int, tmp: Path) -> None:
-    """Fraction of the cap's limit (cap / latency) one runner process reaches."""
+def _cpu_of(pid: int) -> float:
+    # user + system seconds of another process (Linux /proc), for the double's share of the CPU.
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def against_cap(
+    requests: int, cap: int, latency: float, told: int, tmp: Path, *, raw: bool = True, lean: bool = False
+) -> None:
+    """Fraction of the cap's limit (cap / latency) one runner process reaches; then the raw SDK script's."""
     server = subprocess.Popen(
-        [sys.executable, "-c", CAPPED, str(cap), str(latency)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", LEAN if lean else CAPPED, str(cap), str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert server.stdout is not None
         url, key = server.stdout.readline().split()
         src = write_input(tmp / f"cap-{requests}.jsonl", requests)
-        out = tmp / f"cap-{cap}-{told}.out"
-        out.unlink(missing_ok=True)
-        argv = [sys.executable, "-c", CAP_RUN, str(src), str(out), key, url, str(told)]
-        done = subprocess.run(argv, capture_output=True, text=True, check=True)
-        total, elapsed, cpu, limited = done.stdout.split()
-        rate, limit = int(total) / float(elapsed), cap / latency
-        known = "known" if told == cap else f"unknown (told {told})"
-        print(
-            f"| cap {cap}, {latency * 1000:.0f} ms, cap {known}, {total} requests | "
-            f"{rate:,.0f} req/s of {limit:,.0f} | {rate / limit:.2f} | "
-            f"{float(cpu) / int(total) * 1000:.2f} ms | {limited} |"
-        )
+        for name, script in (("run_batch", CAP_RUN), ("raw openai", RAW_RUN))[: 2 if raw else 1]:
+            out = tmp / f"cap-{cap}-{told}.out"
+            out.unlink(missing_ok=True)
+            argv = [sys.executable, "-c", script, str(src), str(out), key, url, str(told)]
+            load = os.getloadavg()[0]
+            served = _cpu_of(server.pid)
+            done = subprocess.run(argv, capture_output=True, text=True, check=True)
+            served = _cpu_of(server.pid) - served
+            total, elapsed, cpu, limited, lost, sending = done.stdout.split()
+            rate, limit = int(total) / float(elapsed), cap / latency
+            known = "known" if told == cap else f"unknown (told {told})"
+            where = " (lean server)" if lean else ""
+            print(
+                f"| {name}{where}, cap {cap}, {latency * 1000:.0f} ms, cap {known}, {total} requests | "
+                f"{rate:,.0f} req/s of {limit:,.0f} | {rate / limit:.2f} ({int(total) / float(sending) / limit:.2f}) | "
+                f"{float(cpu) / int(total) * 1000:.2f} ms | {served / int(total) * 1000:.2f} ms | {limited} | "
+                f"{lost} | {load:.1f} |",
+                flush=True,
+            )
     finally:
         server.communicate("")
 
@@ -215,15 +306,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--memory-only", action="store_true")
     parser.add_argument("--cap-only", action="store_true")
+    parser.add_argument("--lean", action="store_true", help="against the cap: a minimal asyncio server, not the double")
     args = parser.parse_args()
     if not args.memory_only:
-        print("| against the cap | throughput | fraction of the limit | CPU per request | 429s |")
-        print("|---|---|---|---|---|")
+        print(
+            "| against the cap | throughput | fraction of the limit (sending only) | CPU per request "
+            "| the double's CPU per request "
+            "| 429s | lines lost | load |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         with tempfile.TemporaryDirectory() as tmp:
             n = 400 if args.quick else 2000
-            against_cap(n, 8, 0.1, 8, Path(tmp))
-            against_cap(n * 2, 64, 0.05, 64, Path(tmp))
-            against_cap(n, 16, 0.05, 64, Path(tmp))
+            against_cap(n, 8, 0.1, 8, Path(tmp), lean=args.lean)
+            against_cap(n * 2, 64, 0.05, 64, Path(tmp), lean=args.lean)
+            against_cap(n, 16, 0.05, 64, Path(tmp), lean=args.lean)
     if args.cap_only:
         return
     if not args.memory_only:

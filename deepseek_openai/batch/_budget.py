@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from .._models import model_info
-from .._usage import cost
+from .._usage import Usage, _default_moment, cost_breakdown, usage_of
 
-__all__ = ["CURRENCIES", "Budget", "price", "worst_cost"]
+__all__ = ["CURRENCIES", "Budget", "price", "priced", "worst_cost"]
 
 _MILLION = Decimal(1_000_000)
+_UNIT = 1_000_000  # tokens: the cost of a million of each kind is the price list's rate
 _IMAGE_TOKENS = (
     2048  # an image is "≤ ~1,024 tokens after resize" (guides/vision, secondary [!]): twice that, to be safe
 )
@@ -23,10 +25,37 @@ CURRENCIES = ("USD", "CNY")
 
 def price(body: Any, model: str) -> dict[str, Decimal]:
     """Return a reply's cost per currency at its ``created`` time; empty when it has no usage or an unknown model."""
+    return priced(body, model)[1]
+
+
+def priced(body: Any, model: str) -> tuple[Usage | None, dict[str, Decimal]]:
+    """Return a reply's usage (read once) and its cost per currency at one moment (a batch prices every reply)."""
     try:
-        return {c: cost(body, str(body.get("model") or model), currency=c) for c in CURRENCIES}
+        counts = usage_of(body)
+        name = str(body.get("model") or model)
+        at = _default_moment(body, None)
+        if at is None:  # no ``created``: priced now, so nothing to reuse
+            return counts, {c: cost_breakdown(counts, name, currency=c).total for c in CURRENCIES}
+        amounts = {}
+        for currency in CURRENCIES:
+            hit, miss, out = _rates(name, at, currency)
+            amounts[currency] = (
+                counts.cache_hit_tokens * hit / _MILLION
+                + counts.cache_miss_tokens * miss / _MILLION
+                + counts.completion_tokens * out / _MILLION
+            )
+        return counts, amounts
     except (ValueError, KeyError, TypeError):
-        return {}
+        return None, {}
+
+
+@functools.lru_cache(maxsize=256)
+def _rates(model: str, at: float, currency: str) -> tuple[Decimal, Decimal, Decimal]:
+    # Prices per million tokens (hit, miss, output) at a reply's ``created`` second, as cost_breakdown picks them:
+    # replies of a batch share a handful of seconds, and choosing the price list is most of pricing one.
+    each = Usage(cache_hit_tokens=_UNIT, cache_miss_tokens=_UNIT, completion_tokens=_UNIT)
+    unit = cost_breakdown(each, model, at=at, currency=currency)
+    return unit.cache_hit, unit.cache_miss, unit.output
 
 
 def worst_cost(body: Mapping[str, Any], size: int, currency: str) -> Decimal:

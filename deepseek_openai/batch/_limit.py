@@ -26,10 +26,12 @@ def limit_in_message(message: str) -> int | None:
 
 
 class AdaptiveLimit:
-    """How many requests may be in flight: additive increase on success, halved on a 429 (AIMD).
+    """How many requests may be in flight: additive increase on success, decreased on a 429 (AIMD).
 
-    One halving per round: a 429 for a request sent before the last decrease does not decrease again (a burst of
-    429s from one round is one signal, as in TCP congestion control).
+    A 429 says the account had its cap in flight when the request arrived: when we know how many of ours were in
+    flight as it was sent (``sent_with``), the limit drops below that (never by less than one, never below half);
+    without it, it halves. One decrease per round: a 429 for a request sent before the last decrease does not
+    decrease again (a burst of 429s from one round is one signal, as in TCP congestion control).
 
     Args:
         start: the first limit.
@@ -42,6 +44,8 @@ class AdaptiveLimit:
         self.in_flight = 0
         self.admitted = 0
         self.epoch = 0
+        self.flowing = 0
+        """Replies since the last decrease: room for new lines while earlier ones wait to retry."""
         self._changed = asyncio.Event()
 
     @property
@@ -58,12 +62,14 @@ class AdaptiveLimit:
         return self.epoch
 
     async def admit(self) -> int:
-        """Admit a new line: wait until fewer lines than the limit are unfinished, then take a slot; return the epoch.
+        """Admit a new line: wait for a free slot and room among the unfinished lines, take the slot; return the epoch.
 
-        A line stays admitted through its retries (until :meth:`retire`), so while the account answers 429 the
-        lines waiting to retry hold the limit and no new line starts (admission control, not just pacing).
+        A line stays admitted through its retries (until :meth:`retire`). While replies come (the limit is
+        searching for the cap), lines waiting to retry take up to a limit's worth of room beyond the limit, so new
+        lines keep the wire busy while earlier ones sit out a back-off; while the account answers nothing but 429
+        (a storm) only the limit's lines are admitted and no new line starts (admission control, not just pacing).
         """
-        while self.admitted >= self.allowed or self.in_flight >= self.allowed:
+        while self.admitted >= self.allowed + min(self.allowed, self.flowing) or self.in_flight >= self.allowed:
             self._changed.clear()
             await self._changed.wait()
         self.admitted += 1
@@ -86,15 +92,29 @@ class AdaptiveLimit:
 
     def on_success(self) -> None:
         """Grow by about one per round of replies."""
+        self.flowing += 1
         self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
 
-    def on_rate_limit(self, epoch: int, message: str = "") -> None:
-        """Halve after a 429 (once per round); a cap named in the message becomes the ceiling."""
+    def on_rate_limit(self, epoch: int, message: str = "", *, sent_with: int | None = None) -> None:
+        """Decrease after a 429 (once per round); a cap named in the message becomes the ceiling.
+
+        Args:
+            epoch: the epoch the request was sent in.
+            message: the 429's error text.
+            sent_with: how many of our requests were in flight when it was sent, itself included (``None``: not
+                known; the limit halves).
+        """
         named = limit_in_message(message)
         if named is not None:
             self.ceiling = max(1, min(self.ceiling, named))
             self.limit = min(self.limit, float(self.ceiling))
         if epoch >= self.epoch:
             self.epoch += 1
-            self.limit = max(1.0, self.limit / 2)
+            self.flowing = 0
+            half = self.limit / 2
+            if sent_with is None:
+                self.limit = max(1.0, half)
+            else:
+                # The cap was reached with sent_with of ours in flight: fewer than that fit (others may share it).
+                self.limit = max(1.0, half, min(self.limit - 1, float(sent_with - 1)))
         self._changed.set()

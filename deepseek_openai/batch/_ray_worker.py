@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from ._budget import worst_cost
 from ._health import Health
+from ._http import fast_sender
 from ._input import id_hash
 from ._ray_job import Answer, Report
 from ._ray_lease import Lease, Stopped
@@ -22,6 +23,7 @@ from ._send import Result, batch_http_client, send_one
 __all__ = ["Sender"]
 
 T = TypeVar("T")
+_POOL = 256  # connections a worker keeps open between requests (never more than it had in flight)
 
 
 def _plain(value: Any) -> Any:
@@ -68,6 +70,7 @@ class Sender:
             client = create_async_client(
                 key, base_url=base_url, max_retries=0, env_file=False, http_client=http, **timing
             )
+            sender = fast_sender(client, _POOL)  # bytes-level path; None: the SDK's (a proxy is set, ...)
             budget = options["max_cost"] is not None
             ends = options.get("deadline_wall")
             deadline = None if ends is None else time.monotonic() + (ends - time.time())
@@ -80,7 +83,7 @@ class Sender:
                 clock=options["clock"],
                 health=health,
             )
-            return lease, client
+            return lease, client if sender is None else sender
 
         self.lease, self.client = self._run(make())
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .._usage import is_peak
 from ._budget import Budget, price, worst_cost
 from ._health import Health
+from ._http import FastSender, fast_sender
 from ._input import BatchFileError, BatchInput, BatchRequest
 from ._limit import AdaptiveLimit, ceiling
 from ._offpeak import next_off_peak
@@ -46,7 +47,12 @@ def _now() -> datetime:
 
 class _Run:
     def __init__(
-        self, clients: list[openai.AsyncOpenAI], out: OutputFile, total: int, options: dict[str, Any], budget: Budget
+        self,
+        clients: list[openai.AsyncOpenAI | FastSender],
+        out: OutputFile,
+        total: int,
+        options: dict[str, Any],
+        budget: Budget,
     ) -> None:
         self.clients, self.out, self.total, self.o = clients, out, total, options
         self.turn = 0
@@ -233,6 +239,7 @@ async def _arun_batch(
     lock: OutputLock | None = None
     out: OutputFile | None = None
     made: list[openai.AsyncOpenAI] = []
+    senders: list[FastSender] = []
     try:
         output = Path(output_path)
         check_output_path(output, source.path)
@@ -254,11 +261,18 @@ async def _arun_batch(
         _check_origin(out, offline)
         budget = Budget(None if max_cost is None else Decimal(str(max_cost)), prior)
         top = ceiling(stats.models, concurrency)
+        clients: list[openai.AsyncOpenAI | FastSender]
         if first is not None:
-            # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it cheap.
-            shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
-            made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
-            clients = made
+            sender = fast_sender(first, top)  # bytes-level path: ~10x less CPU a request than the SDK's
+            if sender is not None:
+                senders.append(sender)
+                clients = [sender]
+            else:
+                # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it
+                # cheap.
+                shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
+                made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
+                clients = list(made)
         else:
             clients = [client.with_options(max_retries=0, **timing)]  # type: ignore[union-attr]
         options = {
@@ -284,6 +298,8 @@ async def _arun_batch(
         run.report()
         return run.summary(out.done)
     finally:
+        for sender in senders:
+            await sender.aclose()
         for one in made:
             await one.close()
         if out is not None:

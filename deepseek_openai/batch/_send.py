@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._backoff import backoff, retry_after
 from ._health import Health
+from ._http import FastSender, HttpFailure
+from ._limit import AdaptiveLimit
 
 if TYPE_CHECKING:
     import openai
@@ -113,8 +117,24 @@ def _reply_problem(reply: Any) -> tuple[Any, str | None]:
     return data, None
 
 
+async def _post(client: Any, content: bytes | None, body: dict[str, Any], cast: Any) -> tuple[int, Any, str]:
+    # One attempt: (status, reply, the SDK's error text). The fast path answers every status; the SDK raises.
+    if content is not None:
+        reply = await client.post(content)
+        status = reply.status_code
+        return status, reply, "" if 200 <= status < 300 else reply.error_message()
+    import openai
+
+    sdk = client.client if isinstance(client, FastSender) else client
+    try:
+        reply = await sdk.post("/chat/completions", body=body, cast_to=cast)
+    except openai.APIStatusError as exc:
+        return exc.status_code, exc.response, exc.message
+    return int(reply.status_code), reply, ""
+
+
 async def send_one(
-    client: openai.AsyncOpenAI,
+    client: openai.AsyncOpenAI | FastSender,
     body: dict[str, Any],
     limit: Limit,
     epoch: int | None,
@@ -128,12 +148,13 @@ async def send_one(
 ) -> Result | None:
     """Send one chat request; retry transient failures with jittered back-off for as long as the job runs.
 
-    Transient: 429 (the job's limit halves), 5xx, 408, timeouts, connection errors, and a 200 whose body is not
+    Transient: 429 (the job's limit decreases), 5xx, 408, timeouts, connection errors, and a 200 whose body is not
     JSON; a ``Retry-After`` pauses the whole job. Final: other 4xx (the row keeps DeepSeek's answer). Account-wide
     (401, 402, 403, 404, 405) and connection failures lasting longer than ``health.grace`` stop the job.
 
     Args:
-        client: a client with the SDK's own retries off (``max_retries=0``).
+        client: a client with the SDK's own retries off (``max_retries=0``), or a :class:`FastSender` (bytes-level
+            path; bodies the request hook would rewrite go through its SDK client).
         body: the request body, sent as it is (the client's hook translates legacy model names).
         limit: the concurrency limit; a slot is held only while a request is on the wire.
         epoch: the epoch of a slot the caller already took, or ``None`` to take one first.
@@ -152,10 +173,15 @@ async def send_one(
     import openai
 
     cast = response_class()
+    content = client.encode(body) if isinstance(client, FastSender) else None  # built once for every attempt
+    local = limit if isinstance(limit, AdaptiveLimit) else None
     last: Result = (None, None, None, None)
     reason = ""
     attempt = 0
     while True:
+        if epoch is not None and health.paused_until > time.monotonic():
+            limit.release()  # admitted while a Retry-After pause began: wait it out like every other request
+            epoch = None
         if epoch is None:
             await health.ready()
             if health.stopped is not None:
@@ -164,29 +190,20 @@ async def send_one(
                 break
             epoch = await limit.acquire()
         pause = 0.0
+        held = True
         try:
             if health.stopped is not None:
                 return None
-            reply = await client.post("/chat/completions", body=body, cast_to=cast)
-        except openai.APIStatusError as exc:
-            health.answered()
-            status = exc.status_code
-            last = (status, getattr(exc, "request_id", None), json_or_text(exc.response), None)
-            reason = f"HTTP {status}: {exc.message}"
-            if status in _STOPS:
-                code, what, fix = _STOPS[status]
-                health.stop(code, f"{what}: {exc.message}", fix)
-                return None
-            pause = retry_after(exc.response.headers) or 0.0
-            if status == 429:
-                # DeepSeek's account cap: 429 with no rate-limit headers (quick_start/rate_limit, §18): back off.
-                counters.rate_limited += 1
-                limit.on_rate_limit(epoch, exc.message)
-            elif status < 500 and status != 408:
-                return last  # refused for good: the body says why
-            if pause:
-                health.pause(pause)
-        except openai.APIConnectionError as exc:  # timeouts included
+            sent_with = local.in_flight if local is not None else 0
+            status, reply, message = await _post(client, content, body, cast)
+            held = False
+            limit.release()  # off the wire: the slot is free before this reply is read
+            if content is not None:
+                # Let the lines waiting for a slot go out before this reply is parsed, written and priced: replies
+                # come in bursts, and sending first keeps the wire full (two turns: admitting, then their send).
+                await asyncio.sleep(0)
+                await asyncio.sleep(0)
+        except (openai.APIConnectionError, HttpFailure) as exc:  # timeouts included
             reason = f"{type(exc).__name__}: {exc}"
             if health.unreachable():
                 health.stop(
@@ -200,17 +217,38 @@ async def send_one(
             return None, None, None, {"code": "invalid_request", "message": f"{type(exc).__name__}: {str(exc)[:1000]}"}
         else:
             health.answered()
-            data, problem = _reply_problem(reply)
             request_id = reply.headers.get("x-request-id")
-            if problem is None:
-                limit.on_success()
-                health.success()
-                return 200, request_id or data.get("id"), data, None
-            if data is not None:
-                return 200, request_id, data, {"code": "bad_reply", "message": problem}
-            last, reason = (200, request_id, None, None), problem
+            if not 200 <= status < 300:
+                last = (status, request_id, json_or_text(reply), None)
+                reason = f"HTTP {status}: {message}"
+                if status in _STOPS:
+                    code, what, fix = _STOPS[status]
+                    health.stop(code, f"{what}: {message}", fix)
+                    return None
+                pause = retry_after(reply.headers) or 0.0
+                if status == 429:
+                    # DeepSeek's account cap: 429 with no rate-limit headers (quick_start/rate_limit, §18): back off.
+                    counters.rate_limited += 1
+                    if local is not None:
+                        local.on_rate_limit(epoch, message, sent_with=sent_with)
+                    else:
+                        limit.on_rate_limit(epoch, message)
+                elif status < 500 and status != 408:
+                    return last  # refused for good: the body says why
+                if pause:
+                    health.pause(pause)
+            else:
+                data, problem = _reply_problem(reply)
+                if problem is None:
+                    limit.on_success()
+                    health.success()
+                    return 200, request_id or data.get("id"), data, None
+                if data is not None:
+                    return 200, request_id, data, {"code": "bad_reply", "message": problem}
+                last, reason = (200, request_id, None, None), problem
         finally:
-            limit.release()
+            if held:
+                limit.release()
             epoch = None
         attempt += 1
         if max_attempts is not None and attempt >= max_attempts:

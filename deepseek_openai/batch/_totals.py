@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .._usage import Usage, usage_of
-from ._budget import CURRENCIES, price
+from .._usage import Usage
+from ._budget import CURRENCIES, priced
 
 __all__ = ["BatchProgress", "BatchSummary", "Tally"]
 
@@ -35,19 +34,19 @@ class Tally:
             What it cost in ``currency``: 0 without a reply, ``None`` for a 200 reply that cannot be priced.
         """
         replied = status == 200 and isinstance(body, dict)
-        priced = price(body, model) if replied else {}
-        for name, amount in priced.items():
+        counts, amounts = priced(body, model) if replied else (None, {})
+        for name, amount in amounts.items():
             self.spent[name] += amount
         if status != 200 or error is not None:
             self.failed += 1
-            return priced.get(currency, None if replied else Decimal(0))
+            return amounts.get(currency, None if replied else Decimal(0))
         self.ok += 1
-        if not priced:
+        if not amounts:
             return None
-        amount = priced[currency]
+        amount = amounts[currency]
         self.largest = amount if self.largest is None else max(self.largest, amount)
-        with contextlib.suppress(ValueError, TypeError):
-            self.usage += usage_of(body)
+        if counts is not None:
+            self.usage += counts
         return amount
 
     def merge(self, other: Tally) -> None:
