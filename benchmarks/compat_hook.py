@@ -25,7 +25,7 @@ from typing import Any
 import openai
 
 from deepseek_openai import create_client
-from deepseek_openai._memory import ReasoningMemory, account_of, process_memory
+from deepseek_openai._compat._memory import ReasoningMemory, account_of, process_memory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_all import Row, calls_per, compiled, print_table, rounds, timed
@@ -56,7 +56,7 @@ def histories(turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
 
 def remember(history: list[dict[str, Any]], pairs: list[tuple[str, str]], authorization: str, url: str) -> None:
     """Fill the process memory as if the account behind ``authorization`` had received each turn of ``history``."""
-    from deepseek_openai._passback import missing_turns, origin_of
+    from deepseek_openai._compat._passback import missing_turns, origin_of
 
     account = account_of(authorization, origin_of(url))
     turns, _ = missing_turns({"messages": history}, account)
@@ -106,7 +106,7 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
     Before each request the process memory is emptied, so the 12 turns are read from the store (one batched
     ``get``) and the reply is written to it (one ``put``): the store's whole cost on every request.
     """
-    from deepseek_openai._passback import missing_turns, origin_of
+    from deepseek_openai._compat._passback import missing_turns, origin_of
 
     ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0, reasoning_store=url)
     raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
@@ -143,10 +143,10 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
 
 def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
     """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
-    from deepseek_openai._compat import Options
-    from deepseek_openai._hook import rewrite_request
-    from deepseek_openai._passback import scope_of
-    from deepseek_openai._tap import StreamTap
+    from deepseek_openai._compat._hook import rewrite_request
+    from deepseek_openai._compat._passback import scope_of
+    from deepseek_openai._compat._rewrites import Options
+    from deepseek_openai._compat._tap import StreamTap
 
     rebuilt, full, pairs = histories(turns)
     options = Options()
@@ -210,7 +210,7 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
 
 def bench_memory(turns: int) -> list[Row]:
     """Bytes held by the process memory for ``turns`` received turns (half with a tool call: two keys each)."""
-    from deepseek_openai._memory import Transcript, call_key
+    from deepseek_openai._compat._memory import Transcript, call_key
 
     gc.collect()
     tracemalloc.start()

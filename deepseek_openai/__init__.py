@@ -23,7 +23,8 @@ if TYPE_CHECKING:
         create_client,
         create_http_client,
     )
-    from ._compat import REWRITES, Rewrite
+    from ._compat._rewrites import REWRITES, Rewrite
+    from ._compat._stores import ReasoningStore, open_store
     from ._errors import (
         DeepSeekError,
         InvalidRequestError,
@@ -72,7 +73,6 @@ if TYPE_CHECKING:
     from ._responses import ResponseFailedError, acollect_response_stream, collect_response_stream, response_turn
     from ._rules import RULES, Rule
     from ._settings import BETA_BASE_URL, DEFAULT_BASE_URL, EnvFile, Settings, resolve_settings
-    from ._stores import ReasoningStore, open_store
     from ._stream import (
         StreamAccumulator,
         StreamInterruptedError,
@@ -110,7 +110,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._batch_out": ("BatchLockedError",),
     "._batch_run": ("arun_batch", "run_batch"),
     "._beta": ("afim", "afim_stream", "fim", "fim_stream"),
-    "._compat": ("REWRITES", "Rewrite"),
+    "._compat._rewrites": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
         "DEFAULT_TIMEOUT",
@@ -167,7 +167,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._pricing": ("is_holiday",),
     "._rules": ("RULES", "Rule"),
     "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
-    "._stores": ("ReasoningStore", "open_store"),
+    "._compat._stores": ("ReasoningStore", "open_store"),
     "._stream": (
         "StreamAccumulator",
         "StreamInterruptedError",

@@ -6,10 +6,17 @@ from typing import Any
 
 import openai
 
+from ._compat._hook import (
+    LEGACY_MODES,
+    MISSING_REASONING,
+    AsyncDeepSeekHttpClient,
+    DeepSeekHttpClient,
+    LegacyMode,
+    warn_once,
+)
+from ._compat._options import MissingReasoning
 from ._credentials import Origin, guard_copies, needs_hook, neutral_headers, takes_admin_key
 from ._errors import InvalidRequestError
-from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
-from ._options import MissingReasoning
 from ._settings import EnvFile, resolve_settings
 
 ReasoningStoreLike = Any

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple, TypeVar
 
 import openai
 
+from ._compat._hook import AsyncDeepSeekHttpClient, DeepSeekHttpClient, warn_once
 from ._errors import InvalidRequestError
-from ._hook import AsyncDeepSeekHttpClient, DeepSeekHttpClient, warn_once
 
 try:
     from openai import Omit

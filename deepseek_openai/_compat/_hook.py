@@ -15,8 +15,9 @@ from typing import Any
 
 import openai
 
-from ._errors import DeepSeekError
-from ._httpx import http_module
+from .._errors import DeepSeekError
+from .._httpx import http_module
+from .._warnings import warn_once as warn_once
 from ._memory import ReasoningMemory, Transcript, process_memory
 from ._openai_env import check_destination, foreign_key_error, openai_env_headers
 from ._options import LegacyMode as LegacyMode
@@ -24,7 +25,6 @@ from ._options import MissingReasoning, Options
 from ._passback import Scope, StoreLookup, scope_of
 from ._store_config import resolve_store, store_error
 from ._tap import Reply, atap_response, tap_response
-from ._warnings import warn_once as warn_once
 
 __all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewrite_request", "warn_once"]
 
@@ -75,7 +75,7 @@ def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
     """Return whether these ``build_request`` keywords are a tool request with thinking off (cheap byte checks)."""
     body = kwargs.get("json")
     if isinstance(body, Mapping):
-        from ._thinking import thinks  # imported on use, with the rewrite tables (see rewrite_request)
+        from .._thinking import thinks  # imported on use, with the rewrite tables (see rewrite_request)
 
         return bool(body.get("tools")) and not thinks(body)
     content = kwargs.get("content")

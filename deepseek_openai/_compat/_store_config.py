@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ._errors import InvalidRequestError, ReasoningStoreError
+from .._errors import InvalidRequestError, ReasoningStoreError
 
 __all__ = ["STORE_VARIABLE", "resolve_store", "store_error"]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._compat import REWRITES, LegacyMode, MissingReasoning, Options, schema_instruction
-from ._errors import InvalidRequestError, LegacyModelError, ReasoningStoreError
+from .._errors import InvalidRequestError, LegacyModelError, ReasoningStoreError
+from .._models import MODELS
+from .._rules import RULES
+from .._thinking import thinks
+from .._warnings import CompatWarning, LegacyModelWarning, warn_once
 from ._memory import Transcript
-from ._models import MODELS
 from ._passback import Scope, StoreLookup, Turn, missing_turns, recall
-from ._rules import RULES
+from ._rewrites import REWRITES, LegacyMode, MissingReasoning, Options, schema_instruction
 from ._store_config import store_error
-from ._thinking import thinks
-from ._warnings import CompatWarning, LegacyModelWarning, warn_once
 
 __all__ = ["legacy", "rewrite_body"]
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from deepseek_openai import InvalidRequestError, ReasoningStore, ReasoningStoreError, open_store
-from deepseek_openai._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
+from deepseek_openai._compat._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
 
 REASONING = "The user wants the weather in Paris; I should call get_weather."
 
@@ -276,7 +276,7 @@ def test_threads_share_one_store(store: SQLiteStore) -> None:
 
 PREAMBLE = """
 import json, os, sys
-from deepseek_openai._stores import open_store
+from deepseek_openai._compat._stores import open_store
 store = open_store(sys.argv[1])
 """
 
@@ -509,7 +509,7 @@ def test_passwords_never_show() -> None:
 
 @pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
 def test_the_module_imports_no_redis() -> None:
-    code = "import sys, deepseek_openai._stores; print('redis' in sys.modules)"
+    code = "import sys, deepseek_openai._compat._stores; print('redis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -9,8 +9,8 @@ import openai
 import pytest
 
 from deepseek_openai import InvalidRequestError, create_client, create_http_client
-from deepseek_openai._memory import ReasoningMemory, Transcript
-from deepseek_openai._passback import Scope
+from deepseek_openai._compat._memory import ReasoningMemory, Transcript
+from deepseek_openai._compat._passback import Scope
 from deepseek_openai.testing import FakeDeepSeek
 
 TOOL = {
@@ -225,7 +225,7 @@ def test_compat_off_remembers_nothing() -> None:
 
 
 def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
-    from deepseek_openai._tap import Reply, _SseReader, _stream_classes
+    from deepseek_openai._compat._tap import Reply, _SseReader, _stream_classes
 
     pulled: list[bytes] = []
     pieces = [
@@ -293,7 +293,7 @@ def _tap_reads(lines: list[dict[str, Any] | str]) -> tuple[str | None, str | Non
     """
     import json
 
-    from deepseek_openai._tap import StreamTap
+    from deepseek_openai._compat._tap import StreamTap
 
     tap = StreamTap()
     messages: list[dict[str, Any]] = []

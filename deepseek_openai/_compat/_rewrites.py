@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .._rules import DOCS
 from ._options import LegacyMode as LegacyMode
 from ._options import MissingReasoning as MissingReasoning
 from ._options import Options as Options
-from ._rules import DOCS
 
 __all__ = ["PASSED_AS_WRITTEN", "REWRITES", "Options", "Rewrite", "schema_instruction", "schema_of_instruction"]
 

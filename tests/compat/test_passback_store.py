@@ -14,8 +14,8 @@ import openai
 import pytest
 
 from deepseek_openai import CompatWarning, InvalidRequestError, ReasoningStoreError
-from deepseek_openai._hook import _sdk_passes_errors
-from deepseek_openai._memory import merged, process_memory
+from deepseek_openai._compat._hook import _sdk_passes_errors
+from deepseek_openai._compat._memory import merged, process_memory
 from deepseek_openai.testing import FakeDeepSeek
 
 TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}

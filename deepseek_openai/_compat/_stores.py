@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ._errors import InvalidRequestError, ReasoningStoreError
+from .._errors import InvalidRequestError, ReasoningStoreError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
