@@ -145,11 +145,11 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
     """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
     from deepseek_openai._compat._hook import rewrite_request
     from deepseek_openai._compat._passback import scope_of
-    from deepseek_openai._compat._rewrites import Options
+    from deepseek_openai._compat._hook_options import HookOptions
     from deepseek_openai._compat._tap import StreamTap
 
     rebuilt, full, pairs = histories(turns)
-    options = Options()
+    options = HookOptions()
     url = "https://api.deepseek.com/chat/completions"
     remember(rebuilt, pairs, "Bearer sk-bench", url)
     scope = scope_of({"Authorization": "Bearer sk-bench"}, url, process_memory(), None)

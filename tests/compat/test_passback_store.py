@@ -7,13 +7,14 @@ shows what the hook asks of any store: sync calls from sync clients, awaited cal
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import openai
 import pytest
 
-from deepseek_openai import CompatWarning, InvalidRequestError, ReasoningStoreError
+from deepseek_openai import CompatWarning, InvalidRequestError, LegacyModelWarning, ReasoningStoreError
 from deepseek_openai._compat._hook import _sdk_passes_errors
 from deepseek_openai._compat._memory import merged, process_memory
 from deepseek_openai.testing import FakeDeepSeek
@@ -159,6 +160,22 @@ async def test_an_async_client_reads_and_writes_the_store_without_blocking(fake_
         async for _ in stream:
             pass
     assert store.calls[1:] == ["aget", "aput", "aput"]
+
+
+async def test_an_async_client_rewrites_a_request_that_reads_the_store_once(fake_deepseek: FakeDeepSeek) -> None:
+    # The async client reads the store in send(): the rewrite made in build_request resumes there, not run again,
+    # so a warning raised before the store read is shown once even where every warning is shown.
+    store = DictStore()
+    with fake_deepseek.client(reasoning_store=store) as first:
+        messages = first_round(fake_deepseek, first)
+    process_memory().clear()
+    async with fake_deepseek.async_client(reasoning_store=store) as client:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            await client.chat.completions.create(model="deepseek-reasoner", messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
+    assert [w.category for w in caught] == [LegacyModelWarning]
+    assert store.calls[1:] == ["aget", "aput"] and sent_reasoning(fake_deepseek) == ["Call f."]
+    assert fake_deepseek.requests[-1].json["model"] == "deepseek-flash"
 
 
 async def test_an_async_client_refuses_an_unknown_turn_before_the_network(fake_deepseek: FakeDeepSeek) -> None:
