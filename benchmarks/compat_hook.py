@@ -63,22 +63,29 @@ def remember(history: list[dict[str, Any]], pairs: list[tuple[str, str]], author
     process_memory().put((turn.key, reasoning) for turn, (_, reasoning) in zip(turns, pairs, strict=True))
 
 
+def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False, forget: bool = False) -> object:
+    """One tool-loop request with thinking on (a streamed reply is read to its end).
+
+    ``forget``: empty the process memory first, as a request landing on a worker that never saw the history.
+    """
+    if forget:
+        process_memory().clear()
+    reply: Any = client.chat.completions.create(
+        model="deepseek-flash",
+        messages=messages,  # type: ignore[arg-type]
+        tools=[TOOL],  # type: ignore[list-item]
+        stream=stream,
+        extra_body={"thinking": {"type": "enabled"}},
+    )
+    return list(reply) if stream else reply
+
+
 def bench_tool_loop(ds: Any, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
     ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0)
     raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
     rebuilt, full, pairs = histories(turns)
     remember(rebuilt, pairs, f"Bearer {ds.api_key}", ds.base_url)  # as if this account had received those replies
     size = len(json.dumps(full, separators=(",", ":")))
-
-    def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
-        reply: Any = client.chat.completions.create(
-            model="deepseek-flash",
-            messages=messages,  # type: ignore[arg-type]
-            tools=[TOOL],  # type: ignore[list-item]
-            stream=stream,
-            extra_body={"thinking": {"type": "enabled"}},
-        )
-        return list(reply) if stream else reply
 
     send(ours, rebuilt), send(raw, full)  # warm both keep-alive connections; ours is filled from memory
     m = 4 * n
@@ -115,26 +122,14 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
     found, _ = missing_turns({"messages": rebuilt}, account)
     ours._client.reasoning_store.put({t.key.hex(): r for t, (_, r) in zip(found, pairs, strict=True)})  # type: ignore[attr-defined]
 
-    def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
-        if client is ours:
-            process_memory().clear()
-        reply: Any = client.chat.completions.create(
-            model="deepseek-flash",
-            messages=messages,  # type: ignore[arg-type]
-            tools=[TOOL],  # type: ignore[list-item]
-            stream=stream,
-            extra_body={"thinking": {"type": "enabled"}},
-        )
-        return list(reply) if stream else reply
-
-    send(ours, rebuilt), send(raw, full)
+    send(ours, rebuilt, forget=True), send(raw, full)
     m = 4 * n
     per, per_stream = -(-calls // m), -(-stream_calls // m)
     target = "≤ 1.10" if label == "SQLite" else "≤ 1.15"
-    a, b, r = rounds(timed(lambda: send(ours, rebuilt), per), timed(lambda: send(raw, full), per), m)
+    a, b, r = rounds(timed(lambda: send(ours, rebuilt, forget=True), per), timed(lambda: send(raw, full), per), m)
     rows: list[Row] = [(f"tool loop, {turns} rounds, filled from a {label} store, non-streaming", a, b, r, target)]
     c, d, r = rounds(
-        timed(lambda: send(ours, rebuilt, True), per_stream), timed(lambda: send(raw, full, True), per_stream), m
+        timed(lambda: send(ours, rebuilt, True, forget=True), per_stream), timed(lambda: send(raw, full, True), per_stream), m
     )
     rows.append((f"  the same, streaming ({per_stream * m} calls per side)", c, d, r, target))
     ours.close()

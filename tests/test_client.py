@@ -16,8 +16,7 @@ from deepseek_openai import (
     create_client,
     create_http_client,
 )
-
-from .conftest import Recorder
+from tests._wire import Recorder
 
 KEY = "sk-test-key-000000000abcd"
 MSG = [{"role": "user", "content": "hi"}]

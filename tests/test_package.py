@@ -73,7 +73,12 @@ def test_creating_a_client_loads_no_tables_and_no_dotenv_without_a_env_file(tmp_
         return run.stdout
 
     out = loaded()
-    for table in ("'deepseek_openai._compat._rewrites'", "deepseek_openai._models", "deepseek_openai._rules", "'dotenv'"):
+    for table in (
+        "'deepseek_openai._compat._rewrites'",
+        "deepseek_openai._models",
+        "deepseek_openai._rules",
+        "'dotenv'",
+    ):
         assert table not in out, out
     (tmp_path / ".env").write_text("DEEPSEEK_BASE_URL=http://127.0.0.1:9\n")
     assert "'dotenv'" in loaded()

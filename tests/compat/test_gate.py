@@ -26,18 +26,7 @@ from deepseek_openai._compat._passback import Scope
 from deepseek_openai._compat._rewrites import rewrite_body
 from deepseek_openai._thinking import thinks
 from deepseek_openai.testing import FakeDeepSeek
-from tests.conftest import Recorder
-
-TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
-ASK = {"role": "user", "content": "go"}
-
-
-def _tool_round(ds: FakeDeepSeek, client: openai.OpenAI, **kwargs: Any) -> list[dict[str, Any]]:
-    # One round that ends in a tool call; returns the history as most code rebuilds it (no reasoning_content).
-    reply = client.chat.completions.create(model="deepseek-flash", messages=[ASK], tools=[TOOL], **kwargs)  # type: ignore[list-item]
-    call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
-    turn = {"role": "assistant", "content": "", "tool_calls": [call.model_dump(exclude_none=True)]}
-    return [ASK, turn, {"role": "tool", "tool_call_id": call.id, "content": "done"}]
+from tests._wire import ASK, TOOL, Recorder, tool_round
 
 
 def _legacy_model(ds: FakeDeepSeek, client: openai.OpenAI) -> None:
@@ -54,7 +43,9 @@ def _responses_legacy_model(ds: FakeDeepSeek, client: openai.OpenAI) -> None:
 
 
 def _developer_role(ds: FakeDeepSeek, client: openai.OpenAI) -> None:
-    client.chat.completions.create(model="deepseek-flash", messages=[{"role": "developer", "content": "Be brief."}, ASK])
+    client.chat.completions.create(
+        model="deepseek-flash", messages=[{"role": "developer", "content": "Be brief."}, ASK]
+    )
     assert ds.requests[-1].json["messages"][0]["role"] == "system"
 
 
@@ -83,15 +74,13 @@ def _json_schema(ds: FakeDeepSeek, client: openai.OpenAI) -> None:
 
 
 def _reasoning_memory(ds: FakeDeepSeek, client: openai.OpenAI) -> None:
-    ds.add_reply(reasoning="Call f.", tool_calls=[{"name": "f", "arguments": {}}])
-    history = _tool_round(ds, client)
+    history = tool_round(ds, client, "Call f.")
     client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert [m.get("reasoning_content") for m in ds.requests[-1].json["messages"]] == [None, "Call f.", None]
 
 
 def _turn_without_reasoning(ds: FakeDeepSeek, client: openai.OpenAI) -> None:
-    ds.add_reply(tool_calls=[{"name": "f", "arguments": {}}])
-    history = _tool_round(ds, client, **thinking(False))
+    history = tool_round(ds, client, None, **thinking(False))
     with pytest.warns(CompatWarning, match="thinking turned off for this tools request"):
         client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert ds.requests[-1].json["thinking"] == {"type": "disabled"}
@@ -212,7 +201,9 @@ def _hook_acts(body: dict[str, Any], endpoint: str) -> bool:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=_BODIES, layout=st.sampled_from(_LAYOUTS), endpoint=st.sampled_from(["chat", "fim", "responses"]))
-def test_the_gate_never_says_no_where_a_row_applies(body: dict[str, Any], layout: dict[str, Any], endpoint: str) -> None:
+def test_the_gate_never_says_no_where_a_row_applies(
+    body: dict[str, Any], layout: dict[str, Any], endpoint: str
+) -> None:
     content = json.dumps(body, ensure_ascii=False, **layout).encode()
     if _hook_acts(body, endpoint):
         assert may_need(content, endpoint), content

@@ -14,7 +14,7 @@ import pytest
 from deepseek_openai import REWRITES, CompatWarning, InvalidRequestError, LegacyModelError, LegacyModelWarning
 from deepseek_openai._compat._rewrites import PASSED_AS_WRITTEN
 from deepseek_openai.testing import FakeDeepSeek
-from tests.conftest import Recorder
+from tests._wire import Recorder
 
 USER = [{"role": "user", "content": "hi"}]
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
