@@ -1,11 +1,12 @@
 """The hook's gate: which request bodies may need a rewrite or a warning, decided without loading the rewrites.
 
 Most requests need nothing; for them the hook must cost next to nothing and send the body as written. The gate
-answers "maybe" or "no" from cheap checks, per row of ``REWRITES`` (``GATE`` names each row's check), over the
-serialised bytes openai 2.x/3.x hand httpx (:func:`may_need`) or the dict openai 1.x hands it
-(:func:`fields_may_need`). "Maybe" loads ``_rewrites`` and applies the rows; "no" must be right: a body a row would
-rewrite (or warn about) never gets "no". A new ``REWRITES`` row needs its entry here;
-``tests/compat/test_gate.py`` sends a body that triggers each row through both gates.
+answers "maybe" or "no" from cheap checks, one per row of ``REWRITES`` (``GATE``, by row id: the row's byte
+needles, or a small byte test where no needle alone decides, and the same check over fields), over the serialised
+bytes openai 2.x/3.x hand httpx (:func:`may_need`) or the dict openai 1.x hands it (:func:`fields_may_need`).
+"Maybe" loads ``_rewrites`` and applies the rows; "no" must be right: a body a row would rewrite (or warn about)
+never gets "no". A new ``REWRITES`` row needs its entry here; ``tests/compat/test_gate.py`` sends a body that
+triggers each row through the installed SDK, and checks both gates against the rows over many bodies.
 """
 
 from __future__ import annotations
@@ -27,19 +28,19 @@ def endpoint_of(url: object) -> str | None:
 
 
 class Check(NamedTuple):
-    """How the gate spots the bodies one row may apply to: over compact JSON bytes, and over the parsed fields."""
+    """How the gate spots the bodies one row may apply to: over JSON bytes, and over the parsed fields.
+
+    Over bytes: any of ``needles`` present, or ``in_bytes`` (for a row no needle alone can decide) says so.
+    """
 
     endpoints: tuple[str, ...]
-    in_bytes: Callable[[bytes], bool]
+    needles: tuple[bytes, ...]
+    in_bytes: Callable[[bytes], bool] | None
     in_fields: Callable[[Mapping[str, Any]], bool]
 
 
 _RETIRED = ("deepseek-chat", "deepseek-reasoner")  # status "retired" in _models.MODELS (a test keeps them equal)
 _SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
-
-
-def _needles(*needles: bytes) -> Callable[[bytes], bool]:
-    return lambda content: any(needle in content for needle in needles)
 
 
 def _messages(body: Mapping[str, Any]) -> list[Any]:
@@ -95,42 +96,50 @@ def _schema_in_fields(body: Mapping[str, Any]) -> bool:
 
 _LEGACY = Check(
     ("chat", "fim", "responses"),
-    _needles(*(f'"{model}"'.encode() for model in _RETIRED)),
+    tuple(f'"{model}"'.encode() for model in _RETIRED),
+    None,
     lambda body: body.get("model") in _RETIRED,
 )
-_TOOL_TURNS = Check(("chat",), _may_lack_reasoning, _lacks_in_fields)
+_TOOL_TURNS = Check(("chat",), (), _may_lack_reasoning, _lacks_in_fields)
 
 GATE: Mapping[str, Check] = {
     "legacy_model": _LEGACY,
     "responses_legacy_model": _LEGACY,
-    "developer_role": Check(("chat",), _needles(b'"developer"'), _developer_in_fields),
+    "developer_role": Check(("chat",), (b'"developer"',), None, _developer_in_fields),
     "max_completion_tokens": Check(
-        ("chat",), _needles(b'"max_completion_tokens"'), lambda body: "max_completion_tokens" in body
+        ("chat",), (b'"max_completion_tokens"',), None, lambda body: "max_completion_tokens" in body
     ),
-    "forced_tool_choice": Check(("chat",), _forces_a_tool, _forced_in_fields),
-    "json_schema": Check(("chat",), _needles(b'"json_schema"'), _schema_in_fields),
+    "forced_tool_choice": Check(("chat",), (), _forces_a_tool, _forced_in_fields),
+    "json_schema": Check(("chat",), (b'"json_schema"',), None, _schema_in_fields),
     "reasoning_memory": _TOOL_TURNS,
     "turn_without_reasoning": _TOOL_TURNS,
     # Not a rewrite: the warning of RULES["ignored_sampling"] (sampling settings sent while thinking).
     "ignored_sampling": Check(
         ("chat",),
-        _needles(*(f'"{name}"'.encode() for name in _SAMPLING)),
+        tuple(f'"{name}"'.encode() for name in _SAMPLING),
+        None,
         lambda body: any(body.get(name) is not None for name in _SAMPLING),
     ),
 }
 """Each ``REWRITES`` row's check (and the sampling warning's), by id; the gate says "maybe" when any applies."""
 
-_BY_ENDPOINT: dict[str, tuple[Check, ...]] = {
-    endpoint: tuple({id(c): c for c in GATE.values() if endpoint in c.endpoints}.values())
-    for endpoint in ("chat", "fim", "responses")
-}
+
+def _for(endpoint: str) -> tuple[tuple[bytes, ...], tuple[Callable[[bytes], bool], ...], tuple[Check, ...]]:
+    # Per endpoint: every needle in one tuple (one pass over the body), the other byte checks, and the checks.
+    checks = tuple({id(c): c for c in GATE.values() if endpoint in c.endpoints}.values())
+    needles = tuple(dict.fromkeys(n for c in checks for n in c.needles))
+    return needles, tuple(c.in_bytes for c in checks if c.in_bytes is not None), checks
+
+
+_BY_ENDPOINT = {endpoint: _for(endpoint) for endpoint in ("chat", "fim", "responses")}
 
 
 def may_need(content: bytes, endpoint: str) -> bool:
-    """Return whether a compact JSON request body (openai 2.x/3.x) may need a rewrite or a warning."""
-    return any(check.in_bytes(content) for check in _BY_ENDPOINT[endpoint])
+    """Return whether a JSON request body (bytes, as openai 2.x/3.x send it) may need a rewrite or a warning."""
+    needles, tests, _ = _BY_ENDPOINT[endpoint]
+    return any(needle in content for needle in needles) or any(test(content) for test in tests)
 
 
 def fields_may_need(body: Mapping[str, Any], endpoint: str) -> bool:
     """Return whether a request body as a dict (openai 1.x) may need a rewrite or a warning."""
-    return any(check.in_fields(body) for check in _BY_ENDPOINT[endpoint])
+    return any(check.in_fields(body) for check in _BY_ENDPOINT[endpoint][2])
