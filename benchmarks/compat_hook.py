@@ -129,7 +129,9 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
     a, b, r = rounds(timed(lambda: send(ours, rebuilt, forget=True), per), timed(lambda: send(raw, full), per), m)
     rows: list[Row] = [(f"tool loop, {turns} rounds, filled from a {label} store, non-streaming", a, b, r, target)]
     c, d, r = rounds(
-        timed(lambda: send(ours, rebuilt, True, forget=True), per_stream), timed(lambda: send(raw, full, True), per_stream), m
+        timed(lambda: send(ours, rebuilt, True, forget=True), per_stream),
+        timed(lambda: send(raw, full, True), per_stream),
+        m,
     )
     rows.append((f"  the same, streaming ({per_stream * m} calls per side)", c, d, r, target))
     ours.close()
@@ -139,8 +141,8 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
 def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
     """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
     from deepseek_openai._compat._hook import rewrite_request
-    from deepseek_openai._compat._passback import scope_of
     from deepseek_openai._compat._hook_options import HookOptions
+    from deepseek_openai._compat._passback import scope_of
     from deepseek_openai._compat._tap import StreamTap
 
     rebuilt, full, pairs = histories(turns)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-__all__ = ["GATE", "endpoint_of", "fields_may_need", "may_need"]
+__all__ = ["GATE", "SAMPLING", "endpoint_of", "fields_may_need", "may_need"]
 
 
 def endpoint_of(url: object) -> str | None:
@@ -40,7 +40,8 @@ class Check(NamedTuple):
 
 
 _RETIRED = ("deepseek-chat", "deepseek-reasoner")  # status "retired" in _models.MODELS (a test keeps them equal)
-_SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
+SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
+"""The sampling fields DeepSeek accepts in thinking mode and ignores (the ``ignored_sampling`` warning)."""
 
 
 def _messages(body: Mapping[str, Any]) -> list[Any]:
@@ -116,9 +117,9 @@ GATE: Mapping[str, Check] = {
     # Not a rewrite: the warning of RULES["ignored_sampling"] (sampling settings sent while thinking).
     "ignored_sampling": Check(
         ("chat",),
-        tuple(f'"{name}"'.encode() for name in _SAMPLING),
+        tuple(f'"{name}"'.encode() for name in SAMPLING),
         None,
-        lambda body: any(body.get(name) is not None for name in _SAMPLING),
+        lambda body: any(body.get(name) is not None for name in SAMPLING),
     ),
 }
 """Each ``REWRITES`` row's check (and the sampling warning's), by id; the gate says "maybe" when any applies."""

@@ -22,6 +22,7 @@ from .._models import MODELS
 from .._rules import DOCS, RULES
 from .._thinking import thinks
 from .._warnings import CompatWarning, LegacyModelWarning, warn_once
+from ._gate import SAMPLING
 from ._hook_options import HookOptions, LegacyMode, MissingReasoning
 from ._memory import Transcript
 from ._passback import Scope, StoreLookup, Turn, missing_turns, recall
@@ -168,9 +169,6 @@ def schema_of_instruction(messages: Any) -> Any:
         if message.get("role") == "system" and isinstance(text, str) and text.startswith(SCHEMA_MARK):
             return json.loads(text.partition("\n")[2])
     return None
-
-
-_SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
 
 
 _THINKING_OFF = 'extra_body={"thinking": {"type": "disabled"}}'
@@ -446,7 +444,7 @@ def resume_body(pending: Pending, scope: Scope) -> tuple[bool, Transcript | None
 def _last_rows(body: dict[str, Any], changed: bool) -> bool:
     # The rows after the fill (which may turn thinking off), then the sampling warning; returns whether it changed.
     changed = _json_schema(body) | changed
-    sent = [k for k in _SAMPLING if body.get(k) is not None]
+    sent = [k for k in SAMPLING if body.get(k) is not None]
     if sent and thinks(body):
         # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
         warn_once(
