@@ -12,7 +12,7 @@ triggers each row through the installed SDK, and checks both gates against the r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 __all__ = ["GATE", "SAMPLING", "endpoint_of", "fields_may_need", "may_need"]
 
@@ -27,16 +27,23 @@ def endpoint_of(url: object) -> str | None:
     return "responses" if path.endswith("/responses") else None
 
 
-class Check(NamedTuple):
+class Check:
     """How the gate spots the bodies one row may apply to: over JSON bytes, and over the parsed fields.
 
-    Over bytes: any of ``needles`` present, or ``in_bytes`` (for a row no needle alone can decide) says so.
+    Over bytes: any of ``needles`` present, or ``in_bytes`` (for a row no needle alone can decide) says so. A plain
+    class with slots: a module every client imports stays cheap to load (a ``NamedTuple`` costs ten times more).
     """
 
-    endpoints: tuple[str, ...]
-    needles: tuple[bytes, ...]
-    in_bytes: Callable[[bytes], bool] | None
-    in_fields: Callable[[Mapping[str, Any]], bool]
+    __slots__ = ("endpoints", "in_bytes", "in_fields", "needles")
+
+    def __init__(
+        self,
+        endpoints: tuple[str, ...],
+        needles: tuple[bytes, ...],
+        in_bytes: Callable[[bytes], bool] | None,
+        in_fields: Callable[[Mapping[str, Any]], bool],
+    ) -> None:
+        self.endpoints, self.needles, self.in_bytes, self.in_fields = endpoints, needles, in_bytes, in_fields
 
 
 _RETIRED = ("deepseek-chat", "deepseek-reasoner")  # status "retired" in _models.MODELS (a test keeps them equal)

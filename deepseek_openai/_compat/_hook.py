@@ -18,11 +18,10 @@ import openai
 from .._errors import DeepSeekError
 from .._httpx import http_module
 from ._gate import endpoint_of, fields_may_need, may_need
-from ._hook_options import HookOptions, LegacyMode, MissingReasoning
+from ._hook_options import HookOptions, LegacyMode, MissingReasoning, resolve_store
 from ._memory import ReasoningMemory, Transcript, process_memory
 from ._openai_env import check_destination, foreign_key_error, openai_env_headers
 from ._passback import Scope, StoreLookup, scope_of
-from ._stores import resolve_store, store_error
 from ._tap import Reply, atap_response, tap_response
 
 __all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "rewrite_request", "shared_ssl_context"]
@@ -295,6 +294,8 @@ class LookedUp:
     def get(self, keys: Any) -> Mapping[str, str]:
         """Return what the awaited read found (or raise its failure)."""
         if self.error is not None:
+            from ._stores import store_error
+
             raise store_error(self.error)
         return self.found
 

@@ -26,7 +26,6 @@ from ._gate import SAMPLING
 from ._hook_options import HookOptions, LegacyMode, MissingReasoning
 from ._memory import Transcript
 from ._passback import Scope, StoreLookup, Turn, missing_turns, recall
-from ._stores import store_error
 
 __all__ = [
     "PASSED_AS_WRITTEN",
@@ -333,6 +332,8 @@ def _from_store(turns: list[Turn], scope: Scope, deferred: bool) -> str | None:
     try:
         scope.warm(scope.store.get(keys))
     except Exception as err:  # noqa: BLE001 - any failure of a store (ours or the user's) is reported as one
+        from ._stores import store_error
+
         return str(store_error(err))
     return None
 

@@ -6,10 +6,9 @@ surviving restarts) or ``"redis://host:port/db"`` (several machines). A store ma
 the caller and never message text, to the reasoning text exactly as received. Two different reasonings saved
 under one key keep the first; ``""`` (received with thinking off) yields to a reasoning (``_memory.merged``).
 
-Which store a client uses is decided by :func:`resolve_store`: ``reasoning_store=``, else
-``DEEPSEEK_REASONING_STORE``, else none. Every client imports this module, so only light parts of the standard
-library are imported at its top: ``sqlite3`` loads in the SQLite store's methods, redis-py (the ``[redis]`` extra)
-in the Redis store's.
+Which store a client uses is decided at its creation (``_hook_options.resolve_store``), which imports this module
+only when a durable store is asked for. Even then only light parts of the standard library load here: ``sqlite3``
+in the SQLite store's methods, redis-py (the ``[redis]`` extra) in the Redis store's.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .._errors import InvalidRequestError, ReasoningStoreError
+from ._hook_options import STORE_VARIABLE
 
 if TYPE_CHECKING:
     import sqlite3
@@ -36,12 +36,10 @@ __all__ = [
     "REDIS_KEY_PREFIX",
     "REDIS_TIMEOUT",
     "SQLITE_BUSY_TIMEOUT",
-    "STORE_VARIABLE",
     "ReasoningStore",
     "RedisStore",
     "SQLiteStore",
     "open_store",
-    "resolve_store",
     "store_error",
 ]
 
@@ -99,30 +97,6 @@ class ReasoningStore(Protocol):
     def close(self) -> None:
         """Release connections (a later call may open new ones)."""
         ...
-
-
-STORE_VARIABLE = "DEEPSEEK_REASONING_STORE"
-
-
-def resolve_store(value: Any) -> Any:
-    """Return the store a client was asked for: ``None`` for the process memory alone, else a ``ReasoningStore``.
-
-    Raises:
-        InvalidRequestError: not ``"memory"``, a store URL, or an object with the store's methods.
-    """
-    if value is None:
-        value = os.environ.get(STORE_VARIABLE) or "memory"
-    if isinstance(value, str):
-        if value.strip() == "memory":
-            return None
-        return open_store(value.strip())
-    if all(callable(getattr(value, name, None)) for name in ("get", "put", "aget", "aput")):
-        return value
-    raise InvalidRequestError(
-        f"reasoning_store={type(value).__name__} object is not a store.",
-        fix="pass 'memory', 'sqlite:///path', 'redis://host:port/db', or an object with get/put/aget/aput "
-        "(see ReasoningStore).",
-    )
 
 
 def store_error(err: BaseException) -> ReasoningStoreError:

@@ -508,17 +508,19 @@ def test_passwords_never_show() -> None:
 
 
 @pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
-def test_creating_a_client_imports_the_stores_but_neither_sqlite3_nor_redis(tmp_path: Path) -> None:
-    # Every client resolves its store with this module; sqlite3 loads in the SQLite store's methods, redis-py in the
-    # Redis store's. The SQLite store still works after that lazy import.
+def test_creating_a_client_loads_no_store_code_unless_a_store_is_asked_for(tmp_path: Path) -> None:
+    # The client resolves reasoning_store= / DEEPSEEK_REASONING_STORE itself; this module loads only for a store,
+    # and even then sqlite3 only with a SQLite store and redis-py only with a Redis one.
     code = (
         "import sys; from deepseek_openai import create_client; create_client('sk-test-000000000000'); "
-        "print('deepseek_openai._compat._stores' in sys.modules, 'sqlite3' in sys.modules, 'redis' in sys.modules); "
-        "from deepseek_openai import open_store; s = open_store('sqlite:///r.db'); s.put({'k': 'v'}); "
-        "print(s.get(['k']), 'sqlite3' in sys.modules)"
+        "print('deepseek_openai._compat._stores' in sys.modules, 'sqlite3' in sys.modules); "
+        "import deepseek_openai._compat._stores; print('sqlite3' in sys.modules, 'redis' in sys.modules); "
+        "client = create_client('sk-test-000000000000', reasoning_store='sqlite:///r.db'); "
+        "client._client.reasoning_store.put({'k': 'v'}); "
+        "print(client._client.reasoning_store.get(['k']), 'sqlite3' in sys.modules, 'redis' in sys.modules)"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
-    assert run.stdout.splitlines() == ["True False False", "{'k': 'v'} True"]
+    assert run.stdout.splitlines() == ["False False", "False False", "{'k': 'v'} True False"]
 
 
 def test_entries_survive_in_the_file_format_described(tmp_path: Path) -> None:
