@@ -31,20 +31,34 @@ _LOOKUP = "deepseek_openai.store_lookup"  # request extension: the rewrite an as
 
 
 def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
-    """Return whether these ``build_request`` keywords are a tool request with thinking off (cheap byte checks)."""
-    body = kwargs.get("json")
-    if isinstance(body, Mapping):
-        if not body.get("tools"):
-            return False
-        from .._thinking import thinks  # imported on use: only a tool request asks
+    """Return whether these ``build_request`` keywords are a tool request with thinking off (``_thinking.thinks``).
 
-        return not thinks(body)
-    content = kwargs.get("content")
-    if not isinstance(content, bytes) or b'"tools":' not in content:
+    The SDK's compact bytes are read by the toggle it writes (or, with neither toggle nor effort, thinking's default:
+    on); any other body is parsed and the rule itself decides.
+    """
+    body = kwargs.get("json")
+    if not isinstance(body, Mapping):
+        content = kwargs.get("content")
+        if not isinstance(content, bytes) or b'"tools"' not in content:
+            return False
+        if b'"tools":[{' in content:
+            if b'"thinking":{"type":"enabled"}' in content:
+                return False
+            if b'"thinking":{"type":"disabled"}' in content:
+                return True
+            if b'"thinking"' not in content and b'"reasoning_effort"' not in content:
+                return False
+        try:
+            body = json.loads(content)
+        except ValueError:
+            return False  # not a JSON body: not a chat request we can key
+        if not isinstance(body, Mapping):
+            return False
+    if not body.get("tools"):
         return False
-    return b'"thinking":{"type":"disabled"}' in content or (
-        b'"reasoning_effort":"none"' in content and b'"thinking":{"type":"enabled"}' not in content
-    )
+    from .._thinking import thinks  # imported on use: only a tool request asks
+
+    return not thinks(body)
 
 
 def rewrite_request(

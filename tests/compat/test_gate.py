@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from deepseek_openai import MODELS, REWRITES, CompatWarning, DeepSeekError, LegacyModelWarning, thinking
 from deepseek_openai._compat._gate import GATE, endpoint_of, fields_may_need, may_need
+from deepseek_openai._compat._hook import sent_without_thinking
 from deepseek_openai._compat._hook_options import HookOptions
 from deepseek_openai._compat._memory import ReasoningMemory
 from deepseek_openai._compat._passback import Scope
@@ -219,6 +220,17 @@ def test_the_gate_follows_the_thinking_rule(body: dict[str, Any], layout: dict[s
     if body.get("tools") and thinks(body) and lacking:
         assert may_need(json.dumps(body, ensure_ascii=False, **layout).encode(), "chat")
         assert fields_may_need(body, "chat")
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=_BODIES, layout=st.sampled_from(_LAYOUTS))
+def test_a_tool_request_sent_without_thinking_is_told_by_the_thinking_rule(
+    body: dict[str, Any], layout: dict[str, Any]
+) -> None:
+    # The tap saves a reply of such a request as "received without reasoning": the same rule, over bytes or a dict.
+    expected = bool(body.get("tools")) and not thinks(body)
+    assert sent_without_thinking({"json": body}) is expected
+    assert sent_without_thinking({"content": json.dumps(body, ensure_ascii=False, **layout).encode()}) is expected
 
 
 _PROBE = """
