@@ -25,7 +25,7 @@ from typing import Any
 import openai
 
 from deepseek_openai import create_client
-from deepseek_openai._memory import ReasoningMemory, account_of, process_memory
+from deepseek_openai._compat._memory import ReasoningMemory, account_of, process_memory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_all import Row, calls_per, compiled, print_table, rounds, timed
@@ -56,11 +56,28 @@ def histories(turns: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
 
 def remember(history: list[dict[str, Any]], pairs: list[tuple[str, str]], authorization: str, url: str) -> None:
     """Fill the process memory as if the account behind ``authorization`` had received each turn of ``history``."""
-    from deepseek_openai._passback import missing_turns, origin_of
+    from deepseek_openai._compat._passback import missing_turns, origin_of
 
     account = account_of(authorization, origin_of(url))
     turns, _ = missing_turns({"messages": history}, account)
     process_memory().put((turn.key, reasoning) for turn, (_, reasoning) in zip(turns, pairs, strict=True))
+
+
+def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False, forget: bool = False) -> object:
+    """One tool-loop request with thinking on (a streamed reply is read to its end).
+
+    ``forget``: empty the process memory first, as a request landing on a worker that never saw the history.
+    """
+    if forget:
+        process_memory().clear()
+    reply: Any = client.chat.completions.create(
+        model="deepseek-flash",
+        messages=messages,  # type: ignore[arg-type]
+        tools=[TOOL],  # type: ignore[list-item]
+        stream=stream,
+        extra_body={"thinking": {"type": "enabled"}},
+    )
+    return list(reply) if stream else reply
 
 
 def bench_tool_loop(ds: Any, calls: int, stream_calls: int, n: int, turns: int) -> list[Row]:
@@ -69,16 +86,6 @@ def bench_tool_loop(ds: Any, calls: int, stream_calls: int, n: int, turns: int) 
     rebuilt, full, pairs = histories(turns)
     remember(rebuilt, pairs, f"Bearer {ds.api_key}", ds.base_url)  # as if this account had received those replies
     size = len(json.dumps(full, separators=(",", ":")))
-
-    def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
-        reply: Any = client.chat.completions.create(
-            model="deepseek-flash",
-            messages=messages,  # type: ignore[arg-type]
-            tools=[TOOL],  # type: ignore[list-item]
-            stream=stream,
-            extra_body={"thinking": {"type": "enabled"}},
-        )
-        return list(reply) if stream else reply
 
     send(ours, rebuilt), send(raw, full)  # warm both keep-alive connections; ours is filled from memory
     m = 4 * n
@@ -106,7 +113,7 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
     Before each request the process memory is emptied, so the 12 turns are read from the store (one batched
     ``get``) and the reply is written to it (one ``put``): the store's whole cost on every request.
     """
-    from deepseek_openai._passback import missing_turns, origin_of
+    from deepseek_openai._compat._passback import missing_turns, origin_of
 
     ours = create_client(ds.api_key, base_url=ds.base_url, env_file=False, max_retries=0, reasoning_store=url)
     raw = openai.OpenAI(api_key=ds.api_key, base_url=ds.base_url, max_retries=0)
@@ -115,26 +122,16 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
     found, _ = missing_turns({"messages": rebuilt}, account)
     ours._client.reasoning_store.put({t.key.hex(): r for t, (_, r) in zip(found, pairs, strict=True)})  # type: ignore[attr-defined]
 
-    def send(client: openai.OpenAI, messages: list[dict[str, Any]], stream: bool = False) -> object:
-        if client is ours:
-            process_memory().clear()
-        reply: Any = client.chat.completions.create(
-            model="deepseek-flash",
-            messages=messages,  # type: ignore[arg-type]
-            tools=[TOOL],  # type: ignore[list-item]
-            stream=stream,
-            extra_body={"thinking": {"type": "enabled"}},
-        )
-        return list(reply) if stream else reply
-
-    send(ours, rebuilt), send(raw, full)
+    send(ours, rebuilt, forget=True), send(raw, full)
     m = 4 * n
     per, per_stream = -(-calls // m), -(-stream_calls // m)
     target = "≤ 1.10" if label == "SQLite" else "≤ 1.15"
-    a, b, r = rounds(timed(lambda: send(ours, rebuilt), per), timed(lambda: send(raw, full), per), m)
+    a, b, r = rounds(timed(lambda: send(ours, rebuilt, forget=True), per), timed(lambda: send(raw, full), per), m)
     rows: list[Row] = [(f"tool loop, {turns} rounds, filled from a {label} store, non-streaming", a, b, r, target)]
     c, d, r = rounds(
-        timed(lambda: send(ours, rebuilt, True), per_stream), timed(lambda: send(raw, full, True), per_stream), m
+        timed(lambda: send(ours, rebuilt, True, forget=True), per_stream),
+        timed(lambda: send(raw, full, True), per_stream),
+        m,
     )
     rows.append((f"  the same, streaming ({per_stream * m} calls per side)", c, d, r, target))
     ours.close()
@@ -143,13 +140,13 @@ def bench_store_loop(ds: Any, label: str, url: str, calls: int, stream_calls: in
 
 def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
     """The hook's own work per request, in-process: the rewrite of a 2.x/3.x body and the reading of a reply."""
-    from deepseek_openai._compat import Options
-    from deepseek_openai._hook import rewrite_request
-    from deepseek_openai._passback import scope_of
-    from deepseek_openai._tap import StreamTap
+    from deepseek_openai._compat._hook import rewrite_request
+    from deepseek_openai._compat._hook_options import HookOptions
+    from deepseek_openai._compat._passback import scope_of
+    from deepseek_openai._compat._tap import StreamTap
 
     rebuilt, full, pairs = histories(turns)
-    options = Options()
+    options = HookOptions()
     url = "https://api.deepseek.com/chat/completions"
     remember(rebuilt, pairs, "Bearer sk-bench", url)
     scope = scope_of({"Authorization": "Bearer sk-bench"}, url, process_memory(), None)
@@ -210,7 +207,7 @@ def bench_hook_alone(turns: int, times: int = 300) -> list[Row]:
 
 def bench_memory(turns: int) -> list[Row]:
     """Bytes held by the process memory for ``turns`` received turns (half with a tool call: two keys each)."""
-    from deepseek_openai._memory import Transcript, call_key
+    from deepseek_openai._compat._memory import Transcript, call_key
 
     gc.collect()
     tracemalloc.start()

@@ -25,8 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from deepseek_openai._stores import REDIS_KEY_PREFIX as PREFIX
-from deepseek_openai._stores import ReasoningStore, RedisStore, SQLiteStore
+from deepseek_openai._compat._stores import REDIS_KEY_PREFIX as PREFIX
+from deepseek_openai._compat._stores import ReasoningStore, RedisStore, SQLiteStore
 
 _SELECT = "SELECT value FROM reasoning WHERE key = ?"
 REASONING = "Let me think about which city the user means and what the tool said. " * 6  # ~430 characters

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
     from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from ._client import create_async_client, create_async_http_client, create_client, create_http_client
-    from ._compat import REWRITES, Rewrite
+    from ._compat._rewrites import REWRITES, Rewrite
+    from ._compat._stores import ReasoningStore, open_store
     from ._errors import (
         DeepSeekError,
         InvalidRequestError,
@@ -67,7 +68,6 @@ if TYPE_CHECKING:
     from ._settings import BETA_BASE_URL as BETA_BASE_URL
     from ._settings import DEFAULT_BASE_URL as DEFAULT_BASE_URL
     from ._settings import EnvFile, Settings, resolve_settings
-    from ._stores import ReasoningStore, open_store
     from ._stream import (
         StreamAccumulator,
         StreamInterruptedError,
@@ -111,7 +111,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "arun_batch",
         "run_batch",
     ),
-    "._compat": ("REWRITES", "Rewrite"),
+    "._compat._rewrites": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
         "DEFAULT_TIMEOUT",
@@ -168,7 +168,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "._pricing": ("is_holiday",),
     "._rules": ("RULES", "Rule"),
     "._settings": ("BETA_BASE_URL", "DEFAULT_BASE_URL", "EnvFile", "Settings", "resolve_settings"),
-    "._stores": ("ReasoningStore", "open_store"),
+    "._compat._stores": ("ReasoningStore", "open_store"),
     "._stream": (
         "StreamAccumulator",
         "StreamInterruptedError",

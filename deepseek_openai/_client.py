@@ -6,11 +6,12 @@ from typing import Any
 
 import openai
 
+from ._compat._hook import AsyncDeepSeekHttpClient, DeepSeekHttpClient
+from ._compat._hook_options import LEGACY_MODES, MISSING_REASONING, LegacyMode, MissingReasoning
 from ._credentials import ExplicitChoices, guard_copies, needs_hook, neutral_headers, takes_admin_key
 from ._errors import InvalidRequestError
-from ._hook import LEGACY_MODES, MISSING_REASONING, AsyncDeepSeekHttpClient, DeepSeekHttpClient, LegacyMode, warn_once
-from ._options import MissingReasoning
 from ._settings import EnvFile, resolve_settings
+from ._warnings import warn_once
 
 ReasoningStoreLike = Any
 """``"memory"``, a store URL (``"sqlite:///…"``, ``"redis://…"``), a ``ReasoningStore`` object, or ``None``."""

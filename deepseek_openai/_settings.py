@@ -34,6 +34,7 @@ BETA_BASE_URL = "https://api.deepseek.com/beta"
 """DeepSeek's beta base URL: chat prefix completion, FIM completion and strict tools live here."""
 
 KEY_VAR = "DEEPSEEK_API_KEY"
+STORE_VAR = "DEEPSEEK_REASONING_STORE"  # the durable reasoning store, when reasoning_store= is not given
 NO_KEY_YET = (
     "No key yet? `deepseek-openai serve` runs an offline DeepSeek double and prints the DEEPSEEK_BASE_URL and "
     "DEEPSEEK_API_KEY to export; in tests, use deepseek_openai.testing.FakeDeepSeek."

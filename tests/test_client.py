@@ -16,8 +16,7 @@ from deepseek_openai import (
     create_client,
     create_http_client,
 )
-
-from .conftest import Recorder
+from tests._wire import Recorder
 
 KEY = "sk-test-key-000000000abcd"
 MSG = [{"role": "user", "content": "hi"}]
@@ -253,7 +252,7 @@ def test_requests_needing_nothing_are_sent_as_built(recorder: Recorder) -> None:
 def test_default_clients_share_one_verifying_tls_context() -> None:
     import ssl
 
-    from deepseek_openai._hook import shared_ssl_context
+    from deepseek_openai._compat._hook import shared_ssl_context
 
     context = shared_ssl_context()
     assert context is shared_ssl_context()  # built once per process: it is most of a client's creation cost

@@ -49,7 +49,7 @@ TOOL_REPLY = {"role": "tool", "tool_call_id": "call_0", "content": "sunny"}
 
 def bare_turn_client() -> Any:
     # As if call_0 came back from a request this client sent with thinking off (no reasoning).
-    from deepseek_openai._memory import account_of, call_key
+    from deepseek_openai._compat._memory import account_of, call_key
 
     http = ds.create_http_client()
     http.memory.put([(call_key(account_of(f"Bearer {KEY}", OFFLINE_ORIGIN), "call_0"), "")])

@@ -34,7 +34,7 @@ from deepseek_openai import (
     json_completion,
     run_tools,
 )
-from deepseek_openai._openai_env import foreign_key_error, openai_env_headers
+from deepseek_openai._compat._openai_env import foreign_key_error, openai_env_headers
 from deepseek_openai.testing import FakeDeepSeek, RecordedRequest
 
 pytest_plugins = ["pytester"]

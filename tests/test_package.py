@@ -106,7 +106,7 @@ def test_importing_the_client_does_not_load_every_helper() -> None:
 
 @pytest.mark.slow  # a fresh interpreter: the slow leg (pytest -m slow)
 def test_creating_a_client_loads_no_tables_and_no_dotenv_without_a_env_file(tmp_path: Path) -> None:
-    # The rewrite tables (models, rules, REWRITES) load on the first request that may need them; python-dotenv
+    # The rewrite tables (models, rules, REWRITES) load on the first request the gate lets through; python-dotenv
     # only when a .env file exists from the working directory up.
     code = (
         "import sys; from deepseek_openai import create_client; create_client('sk-test-000000000000'); "
@@ -118,7 +118,12 @@ def test_creating_a_client_loads_no_tables_and_no_dotenv_without_a_env_file(tmp_
         return run.stdout
 
     out = loaded()
-    for table in ("deepseek_openai._rewrite", "deepseek_openai._models", "deepseek_openai._rules", "'dotenv'"):
+    for table in (
+        "'deepseek_openai._compat._rewrites'",
+        "deepseek_openai._models",
+        "deepseek_openai._rules",
+        "'dotenv'",
+    ):
         assert table not in out, out
     (tmp_path / ".env").write_text("DEEPSEEK_BASE_URL=http://127.0.0.1:9\n")
     assert "'dotenv'" in loaded()

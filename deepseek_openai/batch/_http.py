@@ -308,7 +308,7 @@ class FastSender:
         self.tls: ssl.SSLContext | None = None
         if parts.scheme == "https":
             if ssl_context is None:
-                from .._hook import shared_ssl_context
+                from .._compat._hook import shared_ssl_context
 
                 ssl_context = shared_ssl_context()
             self.tls = ssl_context
@@ -334,16 +334,16 @@ class FastSender:
     def encode(body: Mapping[str, Any]) -> bytes | None:
         """Return the body as the SDK serialises it (compact UTF-8 JSON), or ``None`` when it must take the SDK path.
 
-        ``None``: the request hook might rewrite it (a legacy model name, a parameter it adapts: ``_hook._may_need``),
-        or it cannot be serialised (the SDK path then gives the line its error row).
+        ``None``: the request hook might rewrite it (a legacy model name, a parameter it adapts:
+        ``_compat._gate.may_need``), or it cannot be serialised (the SDK path then gives the line its error row).
         """
-        from .._hook import _may_need
+        from .._compat._gate import may_need
 
         try:
             content = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
         except (TypeError, ValueError):
             return None
-        return None if _may_need(content, "chat") else content
+        return None if may_need(content, "chat") else content
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -430,7 +430,7 @@ def fast_sender(client: Any, pool_size: int) -> FastSender | None:
         client: an ``AsyncOpenAI`` from ``create_async_client`` (key and base URL resolved by the package).
         pool_size: connections to keep open (the job's concurrency).
     """
-    from .._openai_env import check_destination
+    from .._compat._openai_env import check_destination
 
     proxies = {k: v for k, v in getproxies().items() if k != "no" and v}
     key, base = client.api_key, str(client.base_url)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .._compat import schema_of_instruction
+from .._compat._rewrites import schema_of_instruction
 from .._models import EFFORT_LEVELS, MODELS, current_models
 from ._checks import thinking_on
 from ._schema import example_of

@@ -1,8 +1,8 @@
 """A schema-valid example value for a JSON schema: what the double answers in JSON mode when the prompt carries one.
 
 The request hook turns ``response_format: json_schema`` into ``json_object`` plus a system message holding the
-schema (``deepseek_openai._compat.schema_instruction``); a model that follows it answers with a matching object, so
-the double does too, and ``chat.completions.parse(response_format=Model)`` round-trips against it.
+schema (``deepseek_openai._compat._rewrites.schema_instruction``); a model that follows it answers with a matching
+object, so the double does too, and ``chat.completions.parse(response_format=Model)`` round-trips against it.
 """
 
 from __future__ import annotations

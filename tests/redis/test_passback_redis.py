@@ -16,11 +16,11 @@ import pytest
 import redis
 
 from deepseek_openai import CompatWarning, InvalidRequestError, ReasoningStoreError
-from deepseek_openai._memory import process_memory
+from deepseek_openai._compat._memory import process_memory
 from deepseek_openai.testing import FakeDeepSeek
 from tests._rounds import TOOL, run_round
+from tests.compat.test_passback_sqlite import three_rounds
 from tests.redis.test_redis_store import URL, Server, poll
-from tests.test_passback_sqlite import three_rounds
 
 
 def sent_reasoning(ds: FakeDeepSeek) -> list[str | None]:

@@ -24,8 +24,8 @@ import pytest
 import redis
 
 from deepseek_openai import ReasoningStoreError, open_store
-from deepseek_openai._stores import REDIS_KEY_PREFIX, RedisStore
-from tests.test_stores import REASONING, check_concurrent_writers, check_processes_share_the_store
+from deepseek_openai._compat._stores import REDIS_KEY_PREFIX, RedisStore
+from tests.compat.test_stores import REASONING, check_concurrent_writers, check_processes_share_the_store
 
 # Read at import: the autouse clean_env fixture removes DEEPSEEK_* variables before each test.
 URL = os.environ["DEEPSEEK_OPENAI_REDIS_URL"]

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from deepseek_openai import InvalidRequestError, ReasoningStore, ReasoningStoreError, open_store
-from deepseek_openai._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
+from deepseek_openai._compat._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
 
 REASONING = "The user wants the weather in Paris; I should call get_weather."
 
@@ -276,7 +276,7 @@ def test_threads_share_one_store(store: SQLiteStore) -> None:
 
 PREAMBLE = """
 import json, os, sys
-from deepseek_openai._stores import open_store
+from deepseek_openai._compat._stores import open_store
 store = open_store(sys.argv[1])
 """
 
@@ -508,10 +508,19 @@ def test_passwords_never_show() -> None:
 
 
 @pytest.mark.slow  # a real process: the slow leg (pytest -m slow)
-def test_the_module_imports_no_redis() -> None:
-    code = "import sys, deepseek_openai._stores; print('redis' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "False"
+def test_creating_a_client_loads_no_store_code_unless_a_store_is_asked_for(tmp_path: Path) -> None:
+    # The client resolves reasoning_store= / DEEPSEEK_REASONING_STORE itself; this module loads only for a store,
+    # and even then sqlite3 only with a SQLite store and redis-py only with a Redis one.
+    code = (
+        "import sys; from deepseek_openai import create_client; create_client('sk-test-000000000000'); "
+        "print('deepseek_openai._compat._stores' in sys.modules, 'sqlite3' in sys.modules); "
+        "import deepseek_openai._compat._stores; print('sqlite3' in sys.modules, 'redis' in sys.modules); "
+        "client = create_client('sk-test-000000000000', reasoning_store='sqlite:///r.db'); "
+        "client._client.reasoning_store.put({'k': 'v'}); "
+        "print(client._client.reasoning_store.get(['k']), 'sqlite3' in sys.modules, 'redis' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert run.stdout.splitlines() == ["False False", "False False", "{'k': 'v'} True False"]
 
 
 def test_entries_survive_in_the_file_format_described(tmp_path: Path) -> None:

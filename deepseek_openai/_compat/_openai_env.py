@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import InvalidRequestError
-from ._settings import DEFAULT_BASE_URL, default_base_url, default_key
+from .._errors import InvalidRequestError
+from .._settings import DEFAULT_BASE_URL, default_base_url, default_key
 
 __all__ = ["check_destination", "foreign_key_error", "openai_env_headers"]
 

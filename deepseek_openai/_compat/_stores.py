@@ -6,7 +6,9 @@ surviving restarts) or ``"redis://host:port/db"`` (several machines). A store ma
 the caller and never message text, to the reasoning text exactly as received. Two different reasonings saved
 under one key keep the first; ``""`` (received with thinking off) yields to a reasoning (``_memory.merged``).
 
-Only the standard library is imported here; redis-py (the ``[redis]`` extra) is imported by the Redis store.
+Which store a client uses is decided at its creation (``_hook_options.resolve_store``), which imports this module
+only when a durable store is asked for. Even then only light parts of the standard library load here: ``sqlite3``
+in the SQLite store's methods, redis-py (the ``[redis]`` extra) in the Redis store's.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import asyncio
 import contextlib
 import math
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from ._errors import InvalidRequestError, ReasoningStoreError
+from .._errors import InvalidRequestError, ReasoningStoreError
+from .._settings import STORE_VAR
+
+if TYPE_CHECKING:
+    import sqlite3
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -35,6 +40,7 @@ __all__ = [
     "RedisStore",
     "SQLiteStore",
     "open_store",
+    "store_error",
 ]
 
 DEFAULT_TTL = 7 * 24 * 3600.0
@@ -91,6 +97,16 @@ class ReasoningStore(Protocol):
     def close(self) -> None:
         """Release connections (a later call may open new ones)."""
         ...
+
+
+def store_error(err: BaseException) -> ReasoningStoreError:
+    """Return a store's failure as :class:`ReasoningStoreError` (as it is, if it already is one)."""
+    if isinstance(err, ReasoningStoreError):
+        return err
+    return ReasoningStoreError(
+        f"The reasoning store failed ({type(err).__name__}: {err}).",
+        fix=f"check that the store is up and reachable ({STORE_VAR} / reasoning_store=).",
+    )
 
 
 def redact_url(url: str) -> str:
@@ -363,6 +379,8 @@ class SQLiteStore:
         return ReasoningStoreError(f"The reasoning store {self._shown} failed: {detail}.", fix=_STORE_FIX)
 
     def _setup(self) -> None:
+        import sqlite3  # on use: creating a client (which imports this module) never loads sqlite3
+
         conn = self._conn()
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -377,6 +395,8 @@ class SQLiteStore:
             raise self._error(str(err)) from None
 
     def _conn(self) -> sqlite3.Connection:
+        import sqlite3
+
         if self._pid != os.getpid():  # forked: the parent's connections (and lock) are not ours to use or close
             _INHERITED.append((self._lock, self._conns))
             self._pid, self._lock, self._conns = os.getpid(), threading.Lock(), {}
@@ -401,6 +421,8 @@ class SQLiteStore:
         Raises:
             ReasoningStoreError: the database cannot be read.
         """
+        import sqlite3
+
         wanted = list(dict.fromkeys(keys))
         found: dict[str, str] = {}
         if not wanted:
@@ -423,6 +445,8 @@ class SQLiteStore:
         Raises:
             ReasoningStoreError: the database cannot be written (locked past the busy timeout, read-only, full).
         """
+        import sqlite3
+
         if not entries:
             return
         now = self._clock()
@@ -490,6 +514,8 @@ class SQLiteStore:
 
     def stored_bytes(self) -> int:
         """Return the UTF-8 bytes of keys and reasoning held now (expired rows not yet dropped included)."""
+        import sqlite3
+
         try:
             return int(self._conn().execute("SELECT bytes FROM reasoning_total").fetchone()[0])
         except sqlite3.Error as err:

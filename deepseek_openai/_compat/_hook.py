@@ -1,4 +1,4 @@
-"""The request hook: the compat layer every request of our clients passes (rewrites in ``_compat.REWRITES``).
+"""The request hook: the compat layer every request of our clients passes (its rewrites: ``_rewrites.REWRITES``).
 
 It lives in ``build_request`` and ``send`` of an httpx client subclass (public httpx API): the SDK calls
 ``build_request`` outside its retry loop, so an error raised here reaches the caller as itself, not as a retried
@@ -15,109 +15,104 @@ from typing import Any
 
 import openai
 
-from ._errors import DeepSeekError
-from ._httpx import http_module
+from .._errors import DeepSeekError
+from .._httpx import http_module
+from ._gate import endpoint_of, fields_may_need, may_need
+from ._hook_options import HookOptions, LegacyMode, MissingReasoning, resolve_store
 from ._memory import ReasoningMemory, Transcript, process_memory
 from ._openai_env import check_destination, foreign_key_error, openai_env_headers
-from ._options import LegacyMode as LegacyMode
-from ._options import MissingReasoning, Options
 from ._passback import Scope, StoreLookup, scope_of
-from ._store_config import resolve_store, store_error
 from ._tap import Reply, atap_response, tap_response
-from ._warnings import warn_once as warn_once
 
-__all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "LegacyMode", "rewrite_request", "warn_once"]
+__all__ = ["AsyncDeepSeekHttpClient", "DeepSeekHttpClient", "rewrite_request", "shared_ssl_context"]
 
-LEGACY_MODES: tuple[str, ...] = ("translate", "error", "pass")
-MISSING_REASONING: tuple[str, ...] = ("error", "disable_thinking")
 _REPLY = "deepseek_openai.reply"  # request extension: how to remember its reply
-_LOOKUP = "deepseek_openai.store_lookup"  # request extension: store keys an async client reads in send()
-
-# A 2.x/3.x body (compact JSON bytes) without any of these needs no rewrite and no warning: it is never parsed.
-_NEEDLES = (
-    b'"deepseek-chat"',
-    b'"deepseek-reasoner"',
-    b'"developer"',
-    b'"json_schema"',
-    b'"max_completion_tokens"',
-    b'"temperature"',
-    b'"presence_penalty"',
-    b'"frequency_penalty"',
-)
-
-
-def _endpoint(url: object) -> str | None:
-    path = str(url).split("?", 1)[0]
-    if path.endswith("/chat/completions"):
-        return "chat"
-    if path.endswith("/completions"):
-        return "fim"
-    return "responses" if path.endswith("/responses") else None
-
-
-def _may_need(content: bytes, endpoint: str) -> bool:
-    if any(needle in content for needle in _NEEDLES):
-        return True
-    if endpoint != "chat":
-        return False
-    choice = content.find(b'"tool_choice":')
-    if choice >= 0 and content[choice + 14 : choice + 20] not in (b'"auto"', b'"none"'):
-        return True  # "required" or a named function
-    # With tools and thinking not switched off, an assistant turn without a reasoning string may need one.
-    return (
-        b'"tools":' in content
-        and b'"thinking":{"type":"disabled"}' not in content
-        and content.count(b'"role":"assistant"') > content.count(b'"reasoning_content":"')
-    )
+_LOOKUP = "deepseek_openai.store_lookup"  # request extension: the rewrite an async client resumes in send()
 
 
 def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
-    """Return whether these ``build_request`` keywords are a tool request with thinking off (cheap byte checks)."""
-    body = kwargs.get("json")
-    if isinstance(body, Mapping):
-        from ._thinking import thinks  # imported on use, with the rewrite tables (see rewrite_request)
+    """Return whether these ``build_request`` keywords are a tool request with thinking off (``_thinking.thinks``).
 
-        return bool(body.get("tools")) and not thinks(body)
-    content = kwargs.get("content")
-    if not isinstance(content, bytes) or b'"tools":' not in content:
+    The SDK's compact bytes are read by the toggle it writes (or, with neither toggle nor effort, thinking's default:
+    on); any other body is parsed and the rule itself decides.
+    """
+    body = kwargs.get("json")
+    if not isinstance(body, Mapping):
+        content = kwargs.get("content")
+        if not isinstance(content, bytes) or b'"tools"' not in content:
+            return False
+        if b'"tools":[{' in content:
+            if b'"thinking":{"type":"enabled"}' in content:
+                return False
+            if b'"thinking":{"type":"disabled"}' in content:
+                return True
+            if b'"thinking"' not in content and b'"reasoning_effort"' not in content:
+                return False
+        try:
+            body = json.loads(content)
+        except ValueError:
+            return False  # not a JSON body: not a chat request we can key
+        if not isinstance(body, Mapping):
+            return False
+    if not body.get("tools"):
         return False
-    return b'"thinking":{"type":"disabled"}' in content or (
-        b'"reasoning_effort":"none"' in content and b'"thinking":{"type":"enabled"}' not in content
-    )
+    from .._thinking import thinks  # imported on use: only a tool request asks
+
+    return not thinks(body)
 
 
 def rewrite_request(
-    url: object, kwargs: dict[str, Any], options: Options, scope: Scope | None = None, deferred: bool = False
+    url: object, kwargs: dict[str, Any], options: HookOptions, scope: Scope | None = None, deferred: bool = False
 ) -> tuple[dict[str, Any], Transcript | None]:
     """Return ``build_request`` keywords rewritten for DeepSeek (or raise before the network), and the transcript.
 
     A body that needs nothing is returned as the same object, so it goes out byte-identical; the transcript (the
-    conversation as written, for the reply's key) is ``None`` when the body was not parsed. ``scope`` is where
-    reasoning is remembered; ``deferred`` makes a needed store read raise ``StoreLookup`` (async clients).
+    conversation as written, for the reply's key) is ``None`` when the body was not parsed. Only a body the gate
+    (``_gate``) lets through is parsed and loads the rewrites. ``scope`` is where reasoning is remembered;
+    ``deferred`` makes a needed store read raise ``StoreLookup`` (async clients), which :func:`resume_request`
+    finishes.
     """
-    endpoint = _endpoint(url)
+    endpoint = endpoint_of(url)
     if endpoint is None:
         return kwargs, None
     body = kwargs.get("json")
-    content = kwargs.get("content")
     if isinstance(body, Mapping):  # openai 1.x hands httpx the dict: a shallow copy is all a rewrite needs
-        from ._rewrite import rewrite_body  # imported on use: creating a client loads no rewrite tables
+        if not fields_may_need(body, endpoint):
+            return kwargs, None
+        field, parsed = "json", dict(body)
+    else:  # 2.x and 3.x hand it serialised bytes
+        content = kwargs.get("content")
+        if not isinstance(content, bytes) or not may_need(content, endpoint):
+            return kwargs, None
+        field, parsed = "content", json.loads(content)
+        if not isinstance(parsed, dict):
+            return kwargs, None
+    from ._rewrites import rewrite_body  # imported on use: a body the gate passes over never loads the rewrites
 
-        new = dict(body)
-        changed, transcript = rewrite_body(new, endpoint, options, scope, deferred)
-        return ({**kwargs, "json": new} if changed else kwargs), transcript
-    if isinstance(content, bytes) and _may_need(content, endpoint):  # 2.x and 3.x hand it serialised bytes
-        from ._rewrite import rewrite_body
+    try:
+        changed, transcript = rewrite_body(parsed, endpoint, options, scope, deferred)
+    except StoreLookup as lookup:
+        lookup.request = (kwargs, field, scope)
+        raise
+    return _with_body(kwargs, field, parsed, changed), transcript
 
-        parsed = json.loads(content)
-        if isinstance(parsed, dict):
-            changed, transcript = rewrite_body(parsed, endpoint, options, scope, deferred)
-            if changed:
-                # The SDK's own serialisation (openai._utils._json.openapi_dumps): compact, UTF-8.
-                dumped = json.dumps(parsed, separators=(",", ":"), ensure_ascii=False).encode()
-                kwargs = {**kwargs, "content": dumped}
-            return kwargs, transcript
-    return kwargs, None
+
+def resume_request(lookup: StoreLookup, store: Any) -> tuple[dict[str, Any], Transcript | None]:
+    """Finish the rewrite that raised ``lookup``, with ``store`` standing in for the store it read in ``send``."""
+    from ._rewrites import resume_body
+
+    kwargs, field, scope = lookup.request
+    changed, transcript = resume_body(lookup.pending, scope._replace(store=store))
+    return _with_body(kwargs, field, lookup.pending.body, changed), transcript
+
+
+def _with_body(kwargs: dict[str, Any], field: str, body: dict[str, Any], changed: bool) -> dict[str, Any]:
+    if not changed:
+        return kwargs
+    if field == "json":
+        return {**kwargs, "json": body}
+    # The SDK's own serialisation (openai._utils._json.openapi_dumps): compact, UTF-8.
+    return {**kwargs, "content": json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()}
 
 
 def _choices_wanted(kwargs: Mapping[str, Any]) -> int:
@@ -163,7 +158,7 @@ def _with_tls(kwargs: dict[str, Any]) -> dict[str, Any]:
 class _Hooked:
     """What both HTTP clients carry: the hook's options and the durable reasoning store, if any."""
 
-    hook_options: Options
+    hook_options: HookOptions
     reasoning_store: Any
     own_client: bool = False
     remembers_replies: bool = True
@@ -180,7 +175,7 @@ class _Hooked:
         reasoning_store: Any = None,
         **kwargs: Any,
     ) -> None:
-        self.hook_options = Options(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
+        self.hook_options = HookOptions(legacy_models=legacy_models, compat=compat, missing_reasoning=missing_reasoning)
         self.reasoning_store = resolve_store(reasoning_store) if compat else None
         super().__init__(**_with_tls(kwargs))  # the SDK's default httpx client, next in the MRO
 
@@ -195,18 +190,18 @@ class _Hooked:
         return process_memory()
 
     def _passes_back(self, method: str, url: Any) -> bool:
-        return self.hook_options.compat and method.upper() == "POST" and _endpoint(url) == "chat"
+        return self.hook_options.compat and method.upper() == "POST" and endpoint_of(url) == "chat"
 
-    def _prepared(self, method: str, url: Any, kwargs: dict[str, Any], deferred: bool, looked_up: Any = None) -> Any:
-        """Rewrite, build and mark one request (the shared part of both clients' ``build_request``).
-
-        ``looked_up``: what an async client's ``send`` already read from the store, read instead of the store.
-        """
+    def _prepared(self, method: str, url: Any, kwargs: dict[str, Any], deferred: bool) -> Any:
+        """Rewrite, build and mark one request (the shared part of both clients' ``build_request``)."""
         scope = None
         if self._passes_back(method, url):
             scope = scope_of(kwargs.get("headers"), url, process_memory(), self.reasoning_store)
-        reading = scope._replace(store=looked_up) if scope is not None and looked_up is not None else scope
-        kwargs, transcript = rewrite_request(url, kwargs, self.hook_options, reading, deferred)
+        kwargs, transcript = rewrite_request(url, kwargs, self.hook_options, scope, deferred)
+        return self._built(method, url, kwargs, scope, transcript)
+
+    def _built(self, method: str, url: Any, kwargs: dict[str, Any], scope: Scope | None, transcript: Any) -> Any:
+        """Build a rewritten request, check where it goes, and mark how to remember its reply."""
         request = super().build_request(method, url, **kwargs)  # type: ignore[misc]
         # A framework's own openai.OpenAI on our HTTP client reads OPENAI_* itself: refuse a key or host taken from
         # there, and drop the headers it took.
@@ -256,7 +251,7 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
 
     ``build_request`` is synchronous, so it reads only the process memory; when a turn must come from the durable
     store, the request is marked and ``send`` reads the store (awaited, never blocking the event loop), then
-    rewrites the request.
+    finishes the rewrite begun in ``build_request`` (each row runs once per request).
     """
 
     def build_request(self, method: str, url: Any, **kwargs: Any) -> Any:
@@ -265,7 +260,7 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
             return self._prepared(method, url, kwargs, deferred=True)
         except StoreLookup as lookup:
             request = super().build_request(method, url, **kwargs)
-            request.extensions[_LOOKUP] = (lookup.keys, method, url, kwargs)
+            request.extensions[_LOOKUP] = (lookup, method, url)
             return request
 
     async def send(self, request: Any, **kwargs: Any) -> Any:
@@ -284,13 +279,13 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
             await atap_response(response, reply)
         return response
 
-    async def _after_lookup(self, keys: list[str], method: str, url: Any, kwargs: dict[str, Any]) -> Any:
-        store = self.reasoning_store
+    async def _after_lookup(self, lookup: StoreLookup, method: str, url: Any) -> Any:
         try:
-            found = await store.aget(keys)
+            read = LookedUp(await self.reasoning_store.aget(lookup.keys), None)
         except Exception as err:  # noqa: BLE001 - reported as the store's failure by the rewrite below
-            return self._prepared(method, url, kwargs, False, LookedUp({}, err))
-        return self._prepared(method, url, kwargs, False, LookedUp(found, None))
+            read = LookedUp({}, err)
+        kwargs, transcript = resume_request(lookup, read)
+        return self._built(method, url, kwargs, lookup.request[2], transcript)
 
     def __del__(self) -> None:
         # Mirrors the SDK's own wrapper: schedule aclose() on the running loop, if there is one.
@@ -305,7 +300,7 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
 
 
 class LookedUp:
-    """A store stand-in for the second pass of an async request: what the store returned, or how it failed."""
+    """A store stand-in for the rest of an async request's rewrite: what the store returned, or how it failed."""
 
     def __init__(self, found: Mapping[str, str], error: Exception | None) -> None:
         self.found, self.error = found, error
@@ -313,6 +308,8 @@ class LookedUp:
     def get(self, keys: Any) -> Mapping[str, str]:
         """Return what the awaited read found (or raise its failure)."""
         if self.error is not None:
+            from ._stores import store_error
+
             raise store_error(self.error)
         return self.found
 

@@ -7,9 +7,8 @@ real SDK to loopback doubles, whose recorded requests show what reached the wire
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from deepseek_openai import (
     create_http_client,
 )
 from deepseek_openai.testing import FakeDeepSeek
+from tests._wire import loopback
 
 OPENAI_KEY = "sk-openai-own-key-000000000000wxyz"
 HI: Any = [{"role": "user", "content": "hi"}]
@@ -157,16 +157,8 @@ def proxy() -> Iterator[tuple[str, list[str]]]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", targets
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback(Handler) as url:
+        yield url, targets
 
 
 @pytest.mark.parametrize("base_url", [None, "https://api.openai.com/v1", "https://eu.api.openai.com/v1"])

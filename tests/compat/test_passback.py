@@ -15,30 +15,11 @@ import pytest
 
 from deepseek_openai import InvalidRequestError, create_async_http_client, create_http_client, thinking, user_id
 from deepseek_openai.testing import FakeDeepSeek
+from tests._wire import WEATHER_TOOL as TOOL
+from tests._wire import rebuilt, sent_reasoning
 
-TOOL = {
-    "type": "function",
-    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
-}
 GREETING = "Hello! How can I help you today?"
 MODEL = "deepseek-flash"
-
-
-def rebuilt(message: Any) -> dict[str, Any]:
-    """The assistant turn as most OpenAI code keeps it: content and tool calls, no reasoning."""
-    turn: dict[str, Any] = {"role": "assistant", "content": message.content}
-    if message.tool_calls:
-        turn["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
-            for c in message.tool_calls
-        ]
-    return turn
-
-
-def sent_reasoning(ds: FakeDeepSeek, request: int = -1) -> list[str | None]:
-    """The reasoning_content of each assistant turn of a request the double received."""
-    messages = ds.requests[request].json["messages"]
-    return [m.get("reasoning_content") for m in messages if m["role"] == "assistant"]
 
 
 def test_a_stock_reply_of_one_user_never_fills_another_users_history(fake_deepseek: FakeDeepSeek) -> None:

@@ -15,10 +15,10 @@ import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
-from ._httpx import http_module
+from .._httpx import http_module
+from .._warnings import CompatWarning
 from ._memory import Transcript
 from ._passback import Scope, hex_entries, transcript_of
-from ._warnings import CompatWarning
 
 __all__ = ["Reply", "StreamTap", "tap_response"]
 

@@ -7,18 +7,18 @@ shows what the hook asks of any store: sync calls from sync clients, awaited cal
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import openai
 import pytest
 
-from deepseek_openai import CompatWarning, InvalidRequestError, ReasoningStoreError
-from deepseek_openai._hook import _sdk_passes_errors
-from deepseek_openai._memory import merged, process_memory
+from deepseek_openai import CompatWarning, InvalidRequestError, LegacyModelWarning, ReasoningStoreError
+from deepseek_openai._compat._hook import _sdk_passes_errors
+from deepseek_openai._compat._memory import merged, process_memory
 from deepseek_openai.testing import FakeDeepSeek
+from tests._wire import TOOL, sent_reasoning, tool_round
 
-TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
 MODEL = "deepseek-flash"
 
 
@@ -62,23 +62,10 @@ class DictStore:
         pass
 
 
-def first_round(ds: FakeDeepSeek, client: openai.OpenAI) -> list[Any]:
-    ds.add_reply(reasoning="Call f.", tool_calls=[{"name": "f", "arguments": {}}])
-    ask = {"role": "user", "content": "go"}
-    reply = client.chat.completions.create(model=MODEL, messages=[ask], tools=[TOOL])  # type: ignore[list-item]
-    call = reply.choices[0].message.tool_calls[0]  # type: ignore[index]
-    turn = {"role": "assistant", "content": "", "tool_calls": [call.model_dump(exclude_none=True)]}
-    return [ask, turn, {"role": "tool", "tool_call_id": call.id, "content": "done"}]
-
-
-def sent_reasoning(ds: FakeDeepSeek) -> list[str | None]:
-    return [m.get("reasoning_content") for m in ds.requests[-1].json["messages"] if m["role"] == "assistant"]
-
-
 def test_a_restarted_process_fills_from_the_store(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
     with fake_deepseek.client(reasoning_store=store) as client:
-        messages = first_round(fake_deepseek, client)
+        messages = tool_round(fake_deepseek, client)
     assert store.calls == ["put"] and len(store.data) == 2  # the conversation key and the tool-call id key
     assert all(len(key) == 32 and "go" not in key for key in store.data)  # hex digests, never message text
     process_memory().clear()  # a restart: the process memory is empty, the store is not
@@ -90,7 +77,7 @@ def test_a_restarted_process_fills_from_the_store(fake_deepseek: FakeDeepSeek) -
 def test_the_store_is_not_asked_when_the_process_memory_knows(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
     client = fake_deepseek.client(reasoning_store=store)
-    client.chat.completions.create(model=MODEL, messages=first_round(fake_deepseek, client), tools=[TOOL])  # type: ignore[arg-type,list-item]
+    client.chat.completions.create(model=MODEL, messages=tool_round(fake_deepseek, client), tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert "get" not in store.calls and sent_reasoning(fake_deepseek) == ["Call f."]
 
 
@@ -105,7 +92,7 @@ def test_the_environment_variable_names_the_store(fake_deepseek: FakeDeepSeek, m
 def test_a_store_that_is_down_is_a_clear_error_before_the_network(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
     with fake_deepseek.client(reasoning_store=store) as first:
-        messages = first_round(fake_deepseek, first)
+        messages = tool_round(fake_deepseek, first)
     process_memory().clear()
     store.down = True
     sent = len(fake_deepseek.requests)
@@ -121,7 +108,7 @@ def test_a_store_that_is_down_is_a_clear_error_before_the_network(fake_deepseek:
 def test_a_store_that_is_down_with_disable_thinking_sends_without_thinking(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
     with fake_deepseek.client(reasoning_store=store) as first:
-        messages = first_round(fake_deepseek, first)
+        messages = tool_round(fake_deepseek, first)
     process_memory().clear()
     store.down = True
     client = fake_deepseek.client(reasoning_store=store, missing_reasoning="disable_thinking")
@@ -137,7 +124,7 @@ def test_a_store_that_cannot_save_loses_no_reply(fake_deepseek: FakeDeepSeek) ->
     store.down = True
     client = fake_deepseek.client(reasoning_store=store)
     with pytest.warns(CompatWarning, match="kept in this process only"):
-        messages = first_round(fake_deepseek, client)
+        messages = tool_round(fake_deepseek, client)
     store.down = False
     client.chat.completions.create(model=MODEL, messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert sent_reasoning(fake_deepseek) == ["Call f."]
@@ -146,7 +133,7 @@ def test_a_store_that_cannot_save_loses_no_reply(fake_deepseek: FakeDeepSeek) ->
 async def test_an_async_client_reads_and_writes_the_store_without_blocking(fake_deepseek: FakeDeepSeek) -> None:
     store = DictStore()
     with fake_deepseek.client(reasoning_store=store) as first:
-        messages = first_round(fake_deepseek, first)
+        messages = tool_round(fake_deepseek, first)
     process_memory().clear()
     store.sync_allowed = False  # from here on a blocking call fails the test
     async with fake_deepseek.async_client(reasoning_store=store) as client:
@@ -159,6 +146,22 @@ async def test_an_async_client_reads_and_writes_the_store_without_blocking(fake_
         async for _ in stream:
             pass
     assert store.calls[1:] == ["aget", "aput", "aput"]
+
+
+async def test_an_async_client_rewrites_a_request_that_reads_the_store_once(fake_deepseek: FakeDeepSeek) -> None:
+    # The async client reads the store in send(): the rewrite made in build_request resumes there, not run again,
+    # so a warning raised before the store read is shown once even where every warning is shown.
+    store = DictStore()
+    with fake_deepseek.client(reasoning_store=store) as first:
+        messages = tool_round(fake_deepseek, first)
+    process_memory().clear()
+    async with fake_deepseek.async_client(reasoning_store=store) as client:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            await client.chat.completions.create(model="deepseek-reasoner", messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
+    assert [w.category for w in caught] == [LegacyModelWarning]
+    assert store.calls[1:] == ["aget", "aput"] and sent_reasoning(fake_deepseek) == ["Call f."]
+    assert fake_deepseek.requests[-1].json["model"] == "deepseek-flash"
 
 
 async def test_an_async_client_refuses_an_unknown_turn_before_the_network(fake_deepseek: FakeDeepSeek) -> None:

@@ -1,78 +1,20 @@
 """The reply tap reads every reply shape: compressed bodies, bodies read later by the caller, ``n > 1`` choices.
 
-A small loopback server answers with exactly the bytes a test queues (gzip or deflate encoded, streamed or not);
-each test then sends the next tool request and checks on the wire that the right reasoning went back.
+The loopback recorder (tests/_wire.py) answers with exactly the bytes a test queues (gzip or deflate encoded,
+streamed or not); each test then sends the next tool request and checks on the wire that the right reasoning went back.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import threading
-import zlib
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from deepseek_openai import create_async_client, create_client
+from tests._wire import ASK, TOOL, Recorder
 
-TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
 KEY = "sk-tap-test-0000000000000000"
-DONE = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]}
-
-
-class Canned:
-    """Answers each POST with the next queued (content type, body, encoding); records the JSON bodies."""
-
-    def __init__(self) -> None:
-        self.queue: list[tuple[str, bytes, str]] = []
-        self.bodies: list[Any] = []
-        self.base_url = ""
-
-    def reply(self, body: bytes, ctype: str = "application/json", encoding: str = "") -> None:
-        if encoding == "gzip":
-            body = gzip.compress(body)
-        elif encoding == "deflate":
-            body = zlib.compress(body)
-        self.queue.append((ctype, body, encoding))
-
-    def sent_reasoning(self) -> list[str | None]:
-        return [m.get("reasoning_content") for m in self.bodies[-1]["messages"] if m["role"] == "assistant"]
-
-
-@pytest.fixture
-def canned() -> Iterator[Canned]:
-    state = Canned()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            state.bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            ctype, body, encoding = state.queue.pop(0) if state.queue else ("application/json", b"", "")
-            body = body or json.dumps(DONE).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            if encoding:
-                self.send_header("Content-Encoding", encoding)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 def sse(*chunks: dict[str, Any]) -> bytes:
@@ -100,7 +42,6 @@ STREAM_WITH_CALL = sse(
     chunk(0, {"tool_calls": [CALL]}),
     chunk(0, {}, "tool_calls"),
 )
-ASK = {"role": "user", "content": "go"}
 
 
 def follow_up(call_id: str = CALL["id"]) -> list[dict[str, Any]]:
@@ -109,39 +50,39 @@ def follow_up(call_id: str = CALL["id"]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-def test_a_compressed_stream_is_remembered(canned: Canned, encoding: str) -> None:
-    canned.reply(STREAM_WITH_CALL, "text/event-stream", encoding)
-    client = create_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0)
+def test_a_compressed_stream_is_remembered(recorder: Recorder, encoding: str) -> None:
+    recorder.reply(STREAM_WITH_CALL, "text/event-stream", encoding)
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
     chunks = list(client.chat.completions.create(model="deepseek-flash", messages=[ASK], tools=[TOOL], stream=True))  # type: ignore[list-item]
     assert chunks[-1].choices[0].finish_reason == "tool_calls"  # the SDK read the stream as it is
     client.chat.completions.create(model="deepseek-flash", messages=follow_up(), tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert canned.sent_reasoning() == ["Call f first."]
+    assert recorder.sent_reasoning() == ["Call f first."]
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate"])
-def test_a_compressed_body_is_remembered(canned: Canned, encoding: str) -> None:
-    canned.reply(completion({"content": "Hi.", "reasoning_content": "Be brief."}), encoding=encoding)
-    client = create_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0)
+def test_a_compressed_body_is_remembered(recorder: Recorder, encoding: str) -> None:
+    recorder.reply(completion({"content": "Hi.", "reasoning_content": "Be brief."}), encoding=encoding)
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
     client.chat.completions.create(model="deepseek-flash", messages=[ASK])
     history = [ASK, {"role": "assistant", "content": "Hi."}, {"role": "user", "content": "more"}]
     client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert canned.sent_reasoning() == ["Be brief."]
+    assert recorder.sent_reasoning() == ["Be brief."]
 
 
 @pytest.mark.parametrize("encoding", ["", "gzip"])
-def test_a_reply_read_through_with_streaming_response_is_remembered(canned: Canned, encoding: str) -> None:
-    canned.reply(completion({"content": "Hi.", "reasoning_content": "Read later."}), encoding=encoding)
-    client = create_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0)
+def test_a_reply_read_through_with_streaming_response_is_remembered(recorder: Recorder, encoding: str) -> None:
+    recorder.reply(completion({"content": "Hi.", "reasoning_content": "Read later."}), encoding=encoding)
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
     with client.chat.completions.with_streaming_response.create(model="deepseek-flash", messages=[ASK]) as raw:
         assert raw.parse().choices[0].message.content == "Hi."
     history = [ASK, {"role": "assistant", "content": "Hi."}, {"role": "user", "content": "more"}]
     client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert canned.sent_reasoning() == ["Read later."]
+    assert recorder.sent_reasoning() == ["Read later."]
 
 
-async def test_an_async_reply_read_through_with_streaming_response_is_remembered(canned: Canned) -> None:
-    canned.reply(STREAM_WITH_CALL, "text/event-stream", "gzip")
-    async with create_async_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0) as client:
+async def test_an_async_reply_read_through_with_streaming_response_is_remembered(recorder: Recorder) -> None:
+    recorder.reply(STREAM_WITH_CALL, "text/event-stream", "gzip")
+    async with create_async_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0) as client:
         async with client.chat.completions.with_streaming_response.create(
             model="deepseek-flash",
             messages=[ASK],
@@ -151,11 +92,11 @@ async def test_an_async_reply_read_through_with_streaming_response_is_remembered
             async for _ in raw.iter_lines():
                 pass
         await client.chat.completions.create(model="deepseek-flash", messages=follow_up(), tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert canned.sent_reasoning() == ["Call f first."]
+    assert recorder.sent_reasoning() == ["Call f first."]
 
 
-def test_each_choice_of_an_n2_stream_is_its_own_turn(canned: Canned) -> None:
-    canned.reply(
+def test_each_choice_of_an_n2_stream_is_its_own_turn(recorder: Recorder) -> None:
+    recorder.reply(
         sse(
             chunk(0, {"role": "assistant", "reasoning_content": "zero "}),
             chunk(1, {"role": "assistant", "reasoning_content": "one "}),
@@ -168,18 +109,18 @@ def test_each_choice_of_an_n2_stream_is_its_own_turn(canned: Canned) -> None:
         ),
         "text/event-stream",
     )
-    client = create_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0)
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
     list(client.chat.completions.create(model="deepseek-flash", messages=[ASK], n=2, stream=True))
     for text, reasoning in (("B", "one thinks too"), ("A", "zero thinks")):
         history = [ASK, {"role": "assistant", "content": text}, {"role": "user", "content": "more"}]
         client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
-        assert canned.sent_reasoning() == [reasoning]
+        assert recorder.sent_reasoning() == [reasoning]
 
 
-def test_each_choice_of_an_n2_body_is_its_own_turn(canned: Canned) -> None:
-    canned.reply(completion({"content": "A", "reasoning_content": "r0"}, {"content": "B", "reasoning_content": "r1"}))
-    client = create_client(KEY, base_url=canned.base_url, env_file=False, max_retries=0)
+def test_each_choice_of_an_n2_body_is_its_own_turn(recorder: Recorder) -> None:
+    recorder.reply(completion({"content": "A", "reasoning_content": "r0"}, {"content": "B", "reasoning_content": "r1"}))
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
     client.chat.completions.create(model="deepseek-flash", messages=[ASK], n=2)
     history = [ASK, {"role": "assistant", "content": "B"}, {"role": "user", "content": "more"}]
     client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert canned.sent_reasoning() == ["r1"]
+    assert recorder.sent_reasoning() == ["r1"]

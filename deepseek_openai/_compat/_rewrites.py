@@ -1,23 +1,173 @@
-"""The rewrites of ``_compat.REWRITES``, applied to a parsed request body by the request hook."""
+"""What the request hook rewrites so OpenAI-style requests work on DeepSeek: the rows (``REWRITES``) and their code.
+
+Every rewrite is a row: what changes, why (the DeepSeek rule), the docs page, and whether it warns; the functions
+below apply the rows to a parsed request body. A field not in the table is sent as written; ``PASSED_AS_WRITTEN``
+lists the OpenAI-only fields we looked at and left alone because nothing shows DeepSeek refuses them ("never refuse
+what DeepSeek accepts").
+
+The hook imports this module only for a body its gate says may need a rewrite: each row has its check in
+``_gate.GATE`` (a new row needs one there; ``tests/compat/test_gate.py`` checks every row gets through).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-from ._compat import REWRITES, LegacyMode, MissingReasoning, Options, schema_instruction
-from ._errors import InvalidRequestError, LegacyModelError, ReasoningStoreError
+from .._errors import InvalidRequestError, LegacyModelError, ReasoningStoreError
+from .._models import MODELS
+from .._rules import DOCS, RULES
+from .._thinking import thinks
+from .._warnings import CompatWarning, LegacyModelWarning, warn_once
+from ._gate import SAMPLING
+from ._hook_options import HookOptions, LegacyMode, MissingReasoning
 from ._memory import Transcript
-from ._models import MODELS
 from ._passback import Scope, StoreLookup, Turn, missing_turns, recall
-from ._rules import RULES
-from ._store_config import store_error
-from ._thinking import thinks
-from ._warnings import CompatWarning, LegacyModelWarning, warn_once
 
-__all__ = ["legacy", "rewrite_body"]
+__all__ = [
+    "PASSED_AS_WRITTEN",
+    "REWRITES",
+    "Pending",
+    "Rewrite",
+    "legacy",
+    "resume_body",
+    "rewrite_body",
+    "schema_instruction",
+    "schema_of_instruction",
+]
 
-_SAMPLING = ("temperature", "presence_penalty", "frequency_penalty")
+SCHEMA_MARK = "Reply with one JSON object that matches this JSON schema"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One change the request hook makes to a request before it is sent."""
+
+    id: str
+    endpoint: str
+    what: str
+    why: str
+    docs: str
+    warns: bool
+
+
+def _table(*rows: Rewrite) -> Mapping[str, Rewrite]:
+    return MappingProxyType({r.id: r for r in rows})
+
+
+REWRITES: Mapping[str, Rewrite] = _table(
+    Rewrite(
+        "legacy_model",
+        "/chat/completions, /completions",
+        "`deepseek-chat` / `deepseek-reasoner` → `deepseek-flash`, adding `thinking` off / on only when the "
+        "request sets neither `thinking` nor `reasoning_effort`",
+        "DeepSeek retired both ids on 2026-07-24 and answers 400",
+        f"{DOCS}/quick_start/your_first_api_call",
+        True,
+    ),
+    Rewrite(
+        "responses_legacy_model",
+        "/responses",
+        "`deepseek-chat` / `deepseek-reasoner` → `deepseek-flash`; for `deepseek-chat` also "
+        '`reasoning: {"effort": "none"}` unless the request sets an effort',
+        "retired ids get 400 on the Responses API too; it takes `reasoning.effort`, not `thinking`",
+        f"{DOCS}/guides/responses_api",
+        True,
+    ),
+    Rewrite(
+        "developer_role",
+        "/chat/completions",
+        "messages with role `developer` → role `system`",
+        "DeepSeek knows only system, user, assistant and tool, and answers 422 to `developer`",
+        f"{DOCS}/api/create-chat-completion",
+        False,
+    ),
+    Rewrite(
+        "max_completion_tokens",
+        "/chat/completions",
+        "`max_completion_tokens` → `max_tokens` (dropped when `max_tokens` is also set)",
+        "`max_completion_tokens` is not in DeepSeek's schema, so the limit would not apply",
+        f"{DOCS}/api/create-chat-completion",
+        False,
+    ),
+    Rewrite(
+        "forced_tool_choice",
+        "/chat/completions",
+        '`tool_choice` `"required"` or a named function while thinking → `thinking: {"type": "disabled"}` '
+        "(refused before sending when the request itself turns thinking on)",
+        "DeepSeek cannot force a tool call while thinking and answers 400",
+        f"{DOCS}/guides/thinking_mode",
+        True,
+    ),
+    Rewrite(
+        "json_schema",
+        "/chat/completions",
+        '`response_format` `json_schema` → `{"type": "json_object"}` plus a first system message carrying the '
+        "schema (and the word json); the SDK's `parse()` still validates the reply",
+        "DeepSeek has only text and json_object and answers 400 to json_schema; it does not enforce a schema",
+        f"{DOCS}/guides/json_mode",
+        True,
+    ),
+    Rewrite(
+        "reasoning_memory",
+        "/chat/completions",
+        "an earlier assistant turn sent back without `reasoning_content` gets the exact text it came with, "
+        "when the request has tools and thinks (unknown turns: error, or thinking off if chosen)",
+        "with tools and thinking on, DeepSeek answers 400 unless every earlier assistant turn carries its reasoning",
+        f"{DOCS}/guides/thinking_mode",
+        False,
+    ),
+    Rewrite(
+        "turn_without_reasoning",
+        "/chat/completions",
+        "a request with tools that thinks, sending back a turn this client received with thinking off (so it has "
+        'no reasoning, e.g. after a forced `tool_choice`) → `thinking: {"type": "disabled"}` (refused before '
+        "sending when the request itself turns thinking on)",
+        "the passback rule binds only in thinking mode; whether DeepSeek accepts an empty reasoning is disputed",
+        f"{DOCS}/guides/thinking_mode",
+        True,
+    ),
+)
+"""Every rewrite the request hook makes, by id; read-only. ``create_client(compat=False)`` makes none of them."""
+
+PASSED_AS_WRITTEN: Mapping[str, str] = MappingProxyType(
+    {
+        name: "not in DeepSeek's schema; what it does with it is undocumented, so it is sent as written"
+        for name in (
+            "n",
+            "seed",
+            "logit_bias",
+            "parallel_tool_calls",
+            "store",
+            "metadata",
+            "service_tier",
+            "prediction",
+            "modalities",
+            "audio",
+            "user",
+        )
+    }
+)
+"""OpenAI-only chat fields the hook leaves alone: no evidence DeepSeek refuses them (deepseek-api §4)."""
+
+
+def schema_instruction(json_schema: Mapping[str, Any]) -> str:
+    """Return the system message that carries a ``json_schema`` response format to DeepSeek's JSON mode."""
+    name = json_schema.get("name")
+    schema = json.dumps(json_schema.get("schema") or {}, ensure_ascii=False, separators=(",", ":"))
+    return f"{SCHEMA_MARK} (name: {name}). Output only the json object, no other text.\n{schema}"
+
+
+def schema_of_instruction(messages: Any) -> Any:
+    """Return the JSON schema carried by :func:`schema_instruction` in these messages, or ``None``."""
+    for message in messages if isinstance(messages, list) else ():
+        text = message.get("content") if isinstance(message, Mapping) else None
+        if message.get("role") == "system" and isinstance(text, str) and text.startswith(SCHEMA_MARK):
+            return json.loads(text.partition("\n")[2])
+    return None
 
 
 _THINKING_OFF = 'extra_body={"thinking": {"type": "disabled"}}'
@@ -182,6 +332,8 @@ def _from_store(turns: list[Turn], scope: Scope, deferred: bool) -> str | None:
     try:
         scope.warm(scope.store.get(keys))
     except Exception as err:  # noqa: BLE001 - any failure of a store (ours or the user's) is reported as one
+        from ._stores import store_error
+
         return str(store_error(err))
     return None
 
@@ -245,14 +397,26 @@ def _fill_reasoning(
     return True
 
 
+class Pending(NamedTuple):
+    """A rewrite stopped at its store read (an async client reads the store in ``send``), to resume there."""
+
+    body: dict[str, Any]
+    turns: list[Turn]
+    transcript: Transcript | None
+    changed: bool
+    explicit: bool
+    missing_reasoning: MissingReasoning
+
+
 def rewrite_body(
-    body: dict[str, Any], endpoint: str, options: Options, scope: Scope | None = None, deferred: bool = False
+    body: dict[str, Any], endpoint: str, options: HookOptions, scope: Scope | None = None, deferred: bool = False
 ) -> tuple[bool, Transcript | None]:
     """Rewrite a parsed request body in place for DeepSeek; return whether anything changed, and its transcript.
 
     The transcript is the conversation as the caller wrote it (before any rewrite), for the reply's key.
-    ``scope`` is where reasoning is remembered (``None``: the memory is not used); ``deferred``: raise
-    :class:`StoreLookup` instead of reading a durable store here (the async hook reads it in ``send``).
+    ``scope`` is where reasoning is remembered (``None``: the memory is not used); ``deferred``: when a durable
+    store must be read, raise :class:`StoreLookup` carrying the rewrite so far (its ``pending``), which
+    :func:`resume_body` finishes once the async hook has read the store in ``send``.
     """
     explicit = _explicitly_thinking(body)
     legacy_mode: LegacyMode = options.legacy_models if options.compat or options.legacy_models == "error" else "pass"
@@ -263,9 +427,25 @@ def rewrite_body(
     changed = _renamed(body) | changed
     changed = _forced_choice(body, explicit) | changed
     if scope is not None:
-        changed = _fill_reasoning(body, turns, scope, options.missing_reasoning, explicit, deferred) | changed
+        try:
+            changed = _fill_reasoning(body, turns, scope, options.missing_reasoning, explicit, deferred) | changed
+        except StoreLookup as lookup:  # nothing of the body was changed by the fill yet
+            lookup.pending = Pending(body, turns, transcript, changed, explicit, options.missing_reasoning)
+            raise
+    return _last_rows(body, changed), transcript
+
+
+def resume_body(pending: Pending, scope: Scope) -> tuple[bool, Transcript | None]:
+    """Finish a rewrite :func:`rewrite_body` stopped at its store read; ``scope.store`` holds what was read."""
+    body = pending.body
+    changed = _fill_reasoning(body, pending.turns, scope, pending.missing_reasoning, pending.explicit) | pending.changed
+    return _last_rows(body, changed), pending.transcript
+
+
+def _last_rows(body: dict[str, Any], changed: bool) -> bool:
+    # The rows after the fill (which may turn thinking off), then the sampling warning; returns whether it changed.
     changed = _json_schema(body) | changed
-    sent = [k for k in _SAMPLING if body.get(k) is not None]
+    sent = [k for k in SAMPLING if body.get(k) is not None]
     if sent and thinks(body):
         # DeepSeek accepts these in thinking mode and silently ignores them (guides/thinking_mode).
         warn_once(
@@ -275,4 +455,4 @@ def rewrite_body(
             f"request then goes as written){_silence('sampling settings')}.",
             CompatWarning,
         )
-    return changed, transcript
+    return changed

@@ -9,25 +9,11 @@ import openai
 import pytest
 
 from deepseek_openai import InvalidRequestError, create_client, create_http_client
-from deepseek_openai._memory import ReasoningMemory, Transcript
-from deepseek_openai._passback import Scope
+from deepseek_openai._compat._memory import ReasoningMemory, Transcript
+from deepseek_openai._compat._passback import Scope
 from deepseek_openai.testing import FakeDeepSeek
-
-TOOL = {
-    "type": "function",
-    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
-}
-
-
-def rebuilt_turn(message: Any) -> dict[str, Any]:
-    """What most OpenAI code does: rebuild the assistant turn from content + tool_calls (reasoning dropped)."""
-    turn: dict[str, Any] = {"role": "assistant", "content": message.content}
-    if message.tool_calls:
-        turn["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
-            for c in message.tool_calls
-        ]
-    return turn
+from tests._wire import WEATHER_TOOL as TOOL
+from tests._wire import rebuilt
 
 
 def streamed_turn(chunks: list[Any]) -> dict[str, Any]:
@@ -58,7 +44,7 @@ def tool_loop(ds: FakeDeepSeek, client: openai.OpenAI, stream: bool) -> list[dic
             )  # type: ignore[arg-type]
         else:
             reply = client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
-            turn = rebuilt_turn(reply.choices[0].message)
+            turn = rebuilt(reply.choices[0].message)
         messages.append(turn)
         for call in turn.get("tool_calls", []):
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": "sunny"})
@@ -225,7 +211,7 @@ def test_compat_off_remembers_nothing() -> None:
 
 
 def test_the_stream_tap_passes_each_piece_on_as_it_arrives() -> None:
-    from deepseek_openai._tap import Reply, _SseReader, _stream_classes
+    from deepseek_openai._compat._tap import Reply, _SseReader, _stream_classes
 
     pulled: list[bytes] = []
     pieces = [
@@ -267,7 +253,7 @@ def test_a_turn_received_with_thinking_off_sends_the_next_tool_request_without_t
         first: Any = client.chat.completions.create(
             model="deepseek-flash", messages=messages, tools=[TOOL], tool_choice="required", stream=stream
         )  # type: ignore[call-overload]
-        turn = streamed_turn(list(first)) if stream else rebuilt_turn(first.choices[0].message)
+        turn = streamed_turn(list(first)) if stream else rebuilt(first.choices[0].message)
         messages += [turn, {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}]
         client.chat.completions.create(model="deepseek-flash", messages=messages, tools=[TOOL])  # type: ignore[arg-type]
     assert any("came back with thinking off" in str(w.message) for w in caught)
@@ -293,7 +279,7 @@ def _tap_reads(lines: list[dict[str, Any] | str]) -> tuple[str | None, str | Non
     """
     import json
 
-    from deepseek_openai._tap import StreamTap
+    from deepseek_openai._compat._tap import StreamTap
 
     tap = StreamTap()
     messages: list[dict[str, Any]] = []

@@ -18,11 +18,17 @@ __all__ = ["Scope", "StoreLookup", "Turn", "missing_turns", "recall", "scope_of"
 
 
 class StoreLookup(Exception):
-    """Raised by the rewrite of an async client's request: these store keys must be read first (in ``send``)."""
+    """Raised by the rewrite of an async client's request: these store keys must be read first (in ``send``).
+
+    It carries the rewrite so far, so ``send`` resumes it after the read instead of running it again: ``pending``
+    (set by the rewrite of the body) and ``request`` (set by the hook: how to rebuild the request's keywords).
+    """
 
     def __init__(self, keys: list[str]) -> None:
         super().__init__(keys)
         self.keys = keys
+        self.pending: Any = None
+        self.request: Any = None
 
 
 class Turn(NamedTuple):

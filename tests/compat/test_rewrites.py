@@ -12,15 +12,14 @@ import pydantic
 import pytest
 
 from deepseek_openai import REWRITES, CompatWarning, InvalidRequestError, LegacyModelError, LegacyModelWarning
-from deepseek_openai._compat import PASSED_AS_WRITTEN
+from deepseek_openai._compat._rewrites import PASSED_AS_WRITTEN
 from deepseek_openai.testing import FakeDeepSeek
-
-from .conftest import Recorder
+from tests._wire import Recorder
 
 USER = [{"role": "user", "content": "hi"}]
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}
 NAMED = {"type": "function", "function": {"name": "get_weather"}}
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
