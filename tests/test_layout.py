@@ -9,6 +9,7 @@ each other).
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -34,12 +35,18 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(name: str) -> set[str]:
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _imports(name: str) -> frozenset[str]:
     """Every module of the package ``name`` imports: top level, in functions, and under ``TYPE_CHECKING``."""
     path = MODULES[name]
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -57,7 +64,7 @@ def _imports(name: str) -> set[str]:
                 target = target.rsplit(".", 1)[0]  # `import deepseek_openai.x.y` names the module x.y, or x
             if target in MODULES and target != name:
                 found.add(target)
-    return found
+    return frozenset(found)
 
 
 def _graph() -> dict[str, set[str]]:
@@ -68,9 +75,8 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _top_level_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
-    for node in tree.body:  # module level only: function bodies load when called
+    for node in _tree(path).body:  # module level only: function bodies load when called
         if isinstance(node, ast.Import):
             found |= {alias.name.partition(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
@@ -121,8 +127,7 @@ def test_the_library_never_imports_the_cli() -> None:
     assert {n: m for n, m in reaching.items() if m} == {}
 
 
-def _prints(source: str) -> list[int]:
-    tree = ast.parse(source)
+def _prints(tree: ast.Module) -> list[int]:
     return [
         node.lineno
         for node in ast.walk(tree)
@@ -131,8 +136,10 @@ def _prints(source: str) -> list[int]:
 
 
 def test_the_library_never_prints() -> None:
-    assert _prints("def f():\n    print('x', file=sys.stderr)\n") == [2]  # the check sees a print where there is one
-    printing = {n: _prints(MODULES[n].read_text(encoding="utf-8")) for n in _library_modules()}
+    assert _prints(ast.parse("def f():\n    print('x', file=sys.stderr)\n")) == [
+        2
+    ]  # the check sees a print where there is one
+    printing = {n: _prints(_tree(MODULES[n])) for n in _library_modules()}
     assert {n: lines for n, lines in printing.items() if lines} == {}
 
 

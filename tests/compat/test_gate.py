@@ -200,7 +200,7 @@ def _hook_acts(body: dict[str, Any], endpoint: str) -> bool:
     return changed or bool(caught)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=_BODIES, layout=st.sampled_from(_LAYOUTS), endpoint=st.sampled_from(["chat", "fim", "responses"]))
 def test_the_gate_never_says_no_where_a_row_applies(
     body: dict[str, Any], layout: dict[str, Any], endpoint: str
@@ -211,7 +211,7 @@ def test_the_gate_never_says_no_where_a_row_applies(
         assert fields_may_need(body, endpoint), body
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(body=_BODIES, layout=st.sampled_from(_LAYOUTS))
 def test_the_gate_follows_the_thinking_rule(body: dict[str, Any], layout: dict[str, Any]) -> None:
     # _thinking.thinks is the one rule (toggle wins, else effort "none" is off, else on): wherever it says a tools
@@ -222,7 +222,7 @@ def test_the_gate_follows_the_thinking_rule(body: dict[str, Any], layout: dict[s
         assert fields_may_need(body, "chat")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(body=_BODIES, layout=st.sampled_from(_LAYOUTS))
 def test_a_tool_request_sent_without_thinking_is_told_by_the_thinking_rule(
     body: dict[str, Any], layout: dict[str, Any]
