@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from .._errors import InvalidRequestError, redact
 from ._budget import CURRENCIES, price
@@ -251,7 +251,7 @@ def _fetch(ref: Any) -> Any:
     return ray.get(ref)
 
 
-def run_batch(
+def start_batch(
     dataset: ray.data.Dataset,
     *,
     concurrency: int,
@@ -272,15 +272,14 @@ def run_batch(
     retry_base: float = 0.5,
     progress_interval: float | None = 5.0,
     ray_logs: bool = False,
-) -> ray.data.Dataset:
-    """Send every row of a Ray dataset as a chat request, with ONE concurrency limit across all workers.
+) -> RayBatch:
+    """Start a batch job on Ray: every row of a dataset sent as a chat request, ONE concurrency limit for all workers.
 
     Same semantics as :func:`deepseek_openai.run_batch`: adaptive limit (halved on 429, capped by the model's
     account cap), retries with jittered back-off, a row that keeps failing gets an ``error``; resume, off-peak,
     budget. The key is resolved here (argument, ``DEEPSEEK_API_KEY`` or ``.env``) and reaches workers wrapped in
     :class:`Secret`. The job actor logs a progress line every ``progress_interval`` seconds while rows finish (Ray
-    forwards it to the driver) and the summary once every row is out; :func:`start_batch` returns a handle that
-    asks for them.
+    forwards it to the driver) and the summary once every row is out; the returned handle asks for them.
 
     Args:
         dataset: rows ``{"custom_id": str, "body": dict or JSON string}`` (a JSON string is sent byte for byte;
@@ -317,6 +316,35 @@ def run_batch(
             progress lines as the job's output.
 
     Returns:
+        A :class:`RayBatch`: its ``dataset`` (the rows :func:`run_batch` returns), the job's progress and summary.
+
+    Raises:
+        InvalidRequestError: ``concurrency`` or ``workers`` below 1, a bad ``max_cost`` or ``currency``.
+        MissingAPIKeyError: no key found.
+        UnknownModelError: ``model`` is not a DeepSeek model id.
+    """
+    return _start({**locals(), "clock": None, "seed": None})
+
+
+_P = ParamSpec("_P")
+
+
+def _dataset_of(start: Callable[_P, RayBatch]) -> Callable[_P, ray.data.Dataset]:
+    # run_batch is start_batch's dataset: the same typed parameters, one definition.
+    @functools.wraps(start)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> ray.data.Dataset:
+        return start(*args, **kwargs).dataset
+
+    return run
+
+
+run_batch = _dataset_of(start_batch)
+run_batch.__doc__ = """Send every row of a Ray dataset as a chat request, with ONE concurrency limit across all workers.
+
+    ``start_batch(...).dataset``: the same arguments (see :func:`start_batch`), the same semantics as
+    :func:`deepseek_openai.run_batch` (adaptive limit, retries, resume, off-peak, budget).
+
+    Returns:
         A lazy ``ray.data.Dataset`` of ``{"custom_id", "response", "error"}``; ``response`` is OpenAI's Batch
         ``{"status_code", "request_id", "body"}`` as a JSON string (``None`` without a reply), ``error`` a JSON
         string ``{"code", "message"}`` or ``None`` (``invalid_row`` for a body that is not a JSON object: never
@@ -331,39 +359,6 @@ def run_batch(
         MissingAPIKeyError: no key found.
         UnknownModelError: ``model`` is not a DeepSeek model id.
     """
-    return _start({**locals(), "clock": None, "seed": None}).dataset
-
-
-def start_batch(
-    dataset: ray.data.Dataset,
-    *,
-    concurrency: int,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    model: str | None = None,
-    skip: str | os.PathLike[str] | ray.data.Dataset | Iterable[str] | None = None,
-    off_peak: bool = False,
-    max_cost: Decimal | float | str | None = None,
-    currency: str = "USD",
-    workers: int = 2,
-    num_cpus: float = 0.5,
-    rows_per_call: int | None = None,
-    timeout: float | None = None,
-    deadline: float | None = None,
-    grace: float = 300.0,
-    max_attempts: int | None = None,
-    retry_base: float = 0.5,
-    progress_interval: float | None = 5.0,
-    ray_logs: bool = False,
-) -> RayBatch:
-    """Start :func:`run_batch`'s job (same arguments) and return a :class:`RayBatch`: dataset, progress, summary.
-
-    Raises:
-        InvalidRequestError: ``concurrency`` or ``workers`` below 1, a bad ``max_cost`` or ``currency``.
-        MissingAPIKeyError: no key found.
-        UnknownModelError: ``model`` is not a DeepSeek model id.
-    """
-    return _start({**locals(), "clock": None, "seed": None})
 
 
 def _start_batch(

@@ -9,14 +9,17 @@ as the job runs, account-wide ones stop it with the lines left for a rerun.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from .._usage import is_peak
 from ._budget import Budget, price, worst_cost
@@ -43,6 +46,31 @@ Sleep = Callable[[float], Awaitable[None]]
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Seams:
+    """What tests replace in a run: the UTC clock (off-peak), the wait for the next window, the jitter's seed."""
+
+    clock: Clock = _now
+    sleep: Sleep = asyncio.sleep
+    seed: int | None = None
+
+
+_REAL = _Seams()  # the real clock, the real sleep, a random seed
+_SEAMS: contextvars.ContextVar[_Seams] = contextvars.ContextVar("deepseek_openai_batch_seams", default=_REAL)
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _blocking(run: Callable[_P, Coroutine[Any, Any, _T]]) -> Callable[_P, _T]:
+    # The sync twin of a coroutine function: the same typed parameters, run to the end in a new event loop.
+    @functools.wraps(run)
+    def blocking(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return asyncio.run(run(*args, **kwargs))
+
+    return blocking
 
 
 class _Run:
@@ -199,114 +227,6 @@ class _Run:
             reason,
             fix,
         )
-
-
-async def _arun_batch(
-    input_path: str | os.PathLike[str],
-    output_path: str | os.PathLike[str],
-    *,
-    model: str | None = None,
-    concurrency: int | None = None,
-    off_peak: bool = False,
-    max_cost: Decimal | float | str | None = None,
-    currency: str = "USD",
-    client: openai.AsyncOpenAI | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    env_file: str | os.PathLike[str] | bool | None = None,
-    timeout: float | None = None,
-    deadline: float | None = None,
-    grace: float = 300.0,
-    wait: bool = False,
-    drain: float = 30.0,
-    max_attempts: int | None = None,
-    retry_base: float = 0.5,
-    retry_ceiling: float = 60.0,
-    progress: Callable[[BatchProgress], None] | None = None,
-    progress_interval: float = 1.0,
-    stop: asyncio.Event | None = None,
-    clock: Clock = _now,
-    sleep: Sleep = asyncio.sleep,
-    seed: int | None = None,
-    offline: bool = False,
-) -> BatchSummary:
-    """:func:`arun_batch` with the seams tests replace: ``clock``, ``sleep`` and ``seed``.
-
-    ``clock`` returns the current UTC time (for off-peak), ``sleep`` waits for the next off-peak window, ``seed``
-    seeds the back-off jitter; every other argument is :func:`arun_batch`'s.
-    """
-    source = BatchInput(input_path, model=model)
-    lock: OutputLock | None = None
-    out: OutputFile | None = None
-    made: list[openai.AsyncOpenAI] = []
-    senders: list[FastSender] = []
-    try:
-        output = Path(output_path)
-        check_output_path(output, source.path)
-        timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        first = None
-        if client is None:  # the key is looked up before the input is read: a missing key fails fast
-            from .._client import create_async_client
-
-            first = create_async_client(
-                api_key, base_url=base_url, env_file=env_file, max_retries=0, http_client=batch_http_client(), **timing
-            )
-            made.append(first)
-        lock = OutputLock(output)
-        await lock.acquire(wait=wait)
-        stats = source.check()
-        out = OutputFile(output, source.ids, source.path.name)
-        code = currency.upper()
-        prior = out.load(lambda item: _line_cost(item, model, code))
-        _check_origin(out, offline)
-        budget = Budget(None if max_cost is None else Decimal(str(max_cost)), prior)
-        top = ceiling(stats.models, concurrency)
-        clients: list[openai.AsyncOpenAI | FastSender]
-        if first is not None:
-            sender = fast_sender(first, top)  # bytes-level path: ~10x less CPU a request than the SDK's
-            if sender is not None:
-                senders.append(sender)
-                clients = [sender]
-            else:
-                # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it
-                # cheap.
-                shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
-                made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
-                clients = list(made)
-        else:
-            clients = [client.with_options(max_retries=0, **timing)]  # type: ignore[union-attr]
-        options = {
-            "start": top if concurrency is not None else min(top, 32),
-            "ceiling": top,
-            "seed": seed,
-            "max_attempts": None if max_attempts is None else max(1, max_attempts),
-            "retry_base": retry_base,
-            "retry_ceiling": retry_ceiling,
-            "grace": grace,
-            "deadline_at": None if deadline is None else time.monotonic() + deadline,
-            "currency": code,
-            "clock": clock,
-            "sleep": sleep,
-            "off_peak": off_peak,
-            "offline": offline,
-            "progress": progress,
-            "progress_interval": progress_interval,
-            "skipped": out.done,
-        }
-        run = _Run(clients, out, stats.count, options, budget)
-        await _drive(run, source.requests(skip=out.answered), stop, drain)
-        run.report()
-        return run.summary(out.done)
-    finally:
-        for sender in senders:
-            await sender.aclose()
-        for one in made:
-            await one.close()
-        if out is not None:
-            out.close()
-        if lock is not None:
-            lock.release()
-        source.close()
 
 
 def _line_cost(item: dict[str, Any], model: str | None, currency: str) -> Decimal:
@@ -466,60 +386,94 @@ async def arun_batch(
         UnknownModelError: ``model`` is not a DeepSeek model id.
         MissingAPIKeyError: no client and no key found.
     """
-    return await _arun_batch(
-        input_path,
-        output_path,
-        model=model,
-        concurrency=concurrency,
-        off_peak=off_peak,
-        max_cost=max_cost,
-        currency=currency,
-        client=client,
-        api_key=api_key,
-        base_url=base_url,
-        env_file=env_file,
-        timeout=timeout,
-        deadline=deadline,
-        grace=grace,
-        wait=wait,
-        drain=drain,
-        max_attempts=max_attempts,
-        retry_base=retry_base,
-        retry_ceiling=retry_ceiling,
-        progress=progress,
-        progress_interval=progress_interval,
-        stop=stop,
-        offline=offline,
-    )
+    seams = _SEAMS.get()
+    source = BatchInput(input_path, model=model)
+    lock: OutputLock | None = None
+    out: OutputFile | None = None
+    made: list[openai.AsyncOpenAI] = []
+    senders: list[FastSender] = []
+    try:
+        output = Path(output_path)
+        check_output_path(output, source.path)
+        timing: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        first = None
+        if client is None:  # the key is looked up before the input is read: a missing key fails fast
+            from .._client import create_async_client
+
+            first = create_async_client(
+                api_key, base_url=base_url, env_file=env_file, max_retries=0, http_client=batch_http_client(), **timing
+            )
+            made.append(first)
+        lock = OutputLock(output)
+        await lock.acquire(wait=wait)
+        stats = source.check()
+        out = OutputFile(output, source.ids, source.path.name)
+        code = currency.upper()
+        prior = out.load(lambda item: _line_cost(item, model, code))
+        _check_origin(out, offline)
+        budget = Budget(None if max_cost is None else Decimal(str(max_cost)), prior)
+        top = ceiling(stats.models, concurrency)
+        clients: list[openai.AsyncOpenAI | FastSender]
+        if first is not None:
+            sender = fast_sender(first, top)  # bytes-level path: ~10x less CPU a request than the SDK's
+            if sender is not None:
+                senders.append(sender)
+                clients = [sender]
+            else:
+                # httpx checks every pooled connection on each request (O(pool)): pools of ~8 connections keep it
+                # cheap.
+                shards = max(1, min(_SHARDS, -(-top // _PER_SHARD)))
+                made += [first.with_options(http_client=batch_http_client()) for _ in range(shards - 1)]
+                clients = list(made)
+        else:
+            clients = [client.with_options(max_retries=0, **timing)]  # type: ignore[union-attr]
+        options = {
+            "start": top if concurrency is not None else min(top, 32),
+            "ceiling": top,
+            "seed": seams.seed,
+            "max_attempts": None if max_attempts is None else max(1, max_attempts),
+            "retry_base": retry_base,
+            "retry_ceiling": retry_ceiling,
+            "grace": grace,
+            "deadline_at": None if deadline is None else time.monotonic() + deadline,
+            "currency": code,
+            "clock": seams.clock,
+            "sleep": seams.sleep,
+            "off_peak": off_peak,
+            "offline": offline,
+            "progress": progress,
+            "progress_interval": progress_interval,
+            "skipped": out.done,
+        }
+        run = _Run(clients, out, stats.count, options, budget)
+        await _drive(run, source.requests(skip=out.answered), stop, drain)
+        run.report()
+        return run.summary(out.done)
+    finally:
+        for sender in senders:
+            await sender.aclose()
+        for one in made:
+            await one.close()
+        if out is not None:
+            out.close()
+        if lock is not None:
+            lock.release()
+        source.close()
 
 
-def run_batch(
-    input_path: str | os.PathLike[str],
-    output_path: str | os.PathLike[str],
-    *,
-    model: str | None = None,
-    concurrency: int | None = None,
-    off_peak: bool = False,
-    max_cost: Decimal | float | str | None = None,
-    currency: str = "USD",
-    client: openai.AsyncOpenAI | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
-    env_file: str | os.PathLike[str] | bool | None = None,
-    timeout: float | None = None,
-    deadline: float | None = None,
-    grace: float = 300.0,
-    wait: bool = False,
-    drain: float = 30.0,
-    max_attempts: int | None = None,
-    retry_base: float = 0.5,
-    retry_ceiling: float = 60.0,
-    progress: Callable[[BatchProgress], None] | None = None,
-    progress_interval: float = 1.0,
-    stop: asyncio.Event | None = None,
-    offline: bool = False,
+async def _arun_batch(
+    *args: Any, clock: Clock = _now, sleep: Sleep = asyncio.sleep, seed: int | None = None, **kwargs: Any
 ) -> BatchSummary:
-    """Run :func:`arun_batch` to the end in a new event loop: the sync twin, with the same arguments.
+    """:func:`arun_batch` with the seams tests replace: ``clock``, ``sleep`` and ``seed`` (see :class:`_Seams`)."""
+    token = _SEAMS.set(_Seams(clock, sleep, seed))
+    try:
+        return await arun_batch(*args, **kwargs)
+    finally:
+        _SEAMS.reset(token)
+
+
+run_batch = _blocking(arun_batch)
+run_batch.__doc__ = """Run :func:`arun_batch` to the end in a new event loop: the sync twin, with the same arguments.
 
     Returns:
         A :class:`BatchSummary`; ``stopped``, ``reason`` and ``fix`` say why it ended early, if it did.
@@ -531,30 +485,3 @@ def run_batch(
         UnknownModelError: ``model`` is not a DeepSeek model id.
         MissingAPIKeyError: no client and no key found.
     """
-    return asyncio.run(
-        arun_batch(
-            input_path,
-            output_path,
-            model=model,
-            concurrency=concurrency,
-            off_peak=off_peak,
-            max_cost=max_cost,
-            currency=currency,
-            client=client,
-            api_key=api_key,
-            base_url=base_url,
-            env_file=env_file,
-            timeout=timeout,
-            deadline=deadline,
-            grace=grace,
-            wait=wait,
-            drain=drain,
-            max_attempts=max_attempts,
-            retry_base=retry_base,
-            retry_ceiling=retry_ceiling,
-            progress=progress,
-            progress_interval=progress_interval,
-            stop=stop,
-            offline=offline,
-        )
-    )
