@@ -127,3 +127,13 @@ def test_creating_a_client_loads_no_tables_and_no_dotenv_without_a_env_file(tmp_
         assert table not in out, out
     (tmp_path / ".env").write_text("DEEPSEEK_BASE_URL=http://127.0.0.1:9\n")
     assert "'dotenv'" in loaded()
+
+
+def test_the_batch_wing_exports_what_the_lazy_table_names() -> None:
+    import deepseek_openai.batch as wing
+
+    assert wing.__all__ == list(deepseek_openai._EXPORTS[".batch"])
+    assert all(getattr(wing, name) is getattr(deepseek_openai, name) for name in wing.__all__)
+    namespace: dict[str, object] = {}
+    exec("from deepseek_openai.batch import *", namespace)
+    assert sorted(n for n in namespace if not n.startswith("__")) == sorted(wing.__all__)

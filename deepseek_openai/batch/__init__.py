@@ -7,17 +7,13 @@ wing: its names load from ``deepseek_openai`` on first use.
 
 from __future__ import annotations
 
-from ._input import BatchFileError, BatchInputError
-from ._output import BatchLockedError
-from ._run import arun_batch, run_batch
-from ._totals import BatchProgress, BatchSummary
+from .. import _EXPORTS
+from ._input import BatchFileError as BatchFileError
+from ._input import BatchInputError as BatchInputError
+from ._output import BatchLockedError as BatchLockedError
+from ._run import arun_batch as arun_batch
+from ._run import run_batch as run_batch
+from ._totals import BatchProgress as BatchProgress
+from ._totals import BatchSummary as BatchSummary
 
-__all__ = [
-    "BatchFileError",
-    "BatchInputError",
-    "BatchLockedError",
-    "BatchProgress",
-    "BatchSummary",
-    "arun_batch",
-    "run_batch",
-]
+__all__ = list(_EXPORTS[".batch"])  # one list of the wing's public names: the package's lazy table

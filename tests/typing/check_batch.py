@@ -16,3 +16,10 @@ def typed_keywords() -> None:
 async def typed_keywords_async() -> None:
     assert_type(await arun_batch("in.jsonl", "out.jsonl", off_peak=True), BatchSummary)
     await arun_batch("in.jsonl", "out.jsonl", clock=None)  # type: ignore[call-arg]
+
+
+def the_wing_exports_the_same_names() -> None:
+    from deepseek_openai.batch import BatchSummary as WingSummary
+    from deepseek_openai.batch import run_batch as wing_run_batch
+
+    assert_type(wing_run_batch("in.jsonl", "out.jsonl", concurrency=4), WingSummary)
