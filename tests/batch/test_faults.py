@@ -11,7 +11,6 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,8 @@ from deepseek_openai import (
     run_batch,
 )
 from deepseek_openai.testing import FakeDeepSeek
+
+from ._helpers import options
 
 
 def line(custom_id: str, text: str = "hi", **body: Any) -> dict[str, Any]:
@@ -49,16 +50,6 @@ def read_output(path: Path) -> list[dict[str, Any]]:
 
 def chats(ds: FakeDeepSeek) -> list[Any]:
     return [r for r in ds.requests if r.path.endswith("/chat/completions")]
-
-
-@pytest.fixture
-def ds() -> Iterator[FakeDeepSeek]:
-    with FakeDeepSeek() as fake:
-        yield fake
-
-
-def options(ds: FakeDeepSeek, **extra: Any) -> dict[str, Any]:
-    return {"api_key": ds.api_key, "base_url": ds.base_url, "retry_base": 0.001, **extra}
 
 
 # -- 1. the output file is ours or refused ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ import gzip
 import json
 import random
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -256,12 +256,6 @@ async def test_keep_alive_reuses_connections_and_replaces_one_the_server_closed(
 
 
 # -- through run_batch -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def ds() -> Iterator[FakeDeepSeek]:
-    with FakeDeepSeek() as fake:
-        yield fake
 
 
 def write_lines(path: Path, bodies: list[dict[str, Any]]) -> Path:

@@ -13,7 +13,7 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -25,12 +25,6 @@ from deepseek_openai.batch._ray_job import Answer, BatchJob, Report
 from deepseek_openai.batch._ray_lease import Lease, Stopped
 from deepseek_openai.batch._send import send_one
 from deepseek_openai.testing import FakeDeepSeek
-
-
-@pytest.fixture
-def ds() -> Iterator[FakeDeepSeek]:
-    with FakeDeepSeek() as fake:
-        yield fake
 
 
 def make_job(ceiling: int, **options: Any) -> BatchJob:

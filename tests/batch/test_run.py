@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import json
 import random
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,8 @@ from deepseek_openai.batch._output import OutputFile
 from deepseek_openai.batch._run import _arun_batch
 from deepseek_openai.testing import FakeDeepSeek
 
+from ._helpers import options
+
 
 def line(custom_id: str, model: str = "deepseek-flash", text: str = "hi", **over: Any) -> dict[str, Any]:
     body = {"model": model, "messages": [{"role": "user", "content": text}]}
@@ -38,16 +39,6 @@ def write_input(path: Path, items: list[Any]) -> Path:
 
 def read_output(path: Path) -> list[dict[str, Any]]:
     return [json.loads(raw) for raw in path.read_text().splitlines()]
-
-
-@pytest.fixture
-def ds() -> Iterator[FakeDeepSeek]:
-    with FakeDeepSeek() as fake:
-        yield fake
-
-
-def options(ds: FakeDeepSeek, **extra: Any) -> dict[str, Any]:
-    return {"api_key": ds.api_key, "base_url": ds.base_url, "retry_base": 0.001, **extra}
 
 
 def test_every_request_gets_one_openai_batch_output_line(ds: FakeDeepSeek, tmp_path: Path) -> None:
