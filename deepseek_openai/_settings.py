@@ -129,7 +129,8 @@ def _them(lines: tuple[int, ...]) -> str:
 
 
 def _unparsed(path: str, lines: tuple[int, ...]) -> str:
-    return f"python-dotenv could not read {_line_numbers(lines)} of {path} as NAME=value (a quote left open?)"
+    hint = "(a quote left open, or no = sign?)"
+    return f"python-dotenv could not read {_line_numbers(lines)} of {path} as NAME=value {hint}"
 
 
 def _check_key(key: str, source: str) -> str:
@@ -230,7 +231,7 @@ def resolve_settings(
             f"No DeepSeek API key found: no api_key argument, no {KEY_VAR} environment variable, and "
             f"{_unparsed(dotenv_path, unparsed)}, so it skipped {_them(unparsed)}.",
             fix=f"write the key in {dotenv_path} as one line {KEY_VAR}=sk-... (NAME=value, quotes closed), or pass "
-            f"api_key=... or export {KEY_VAR}=sk-...; OPENAI_API_KEY is never used for DeepSeek.",
+            f"api_key=... or export {KEY_VAR}=sk-...; OPENAI_API_KEY is never used for DeepSeek. {NO_KEY_YET}",
         )
     else:
         where = "the .env search is off" if env_file is False or _dotenv_disabled() else "no .env file had it"

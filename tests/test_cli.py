@@ -14,6 +14,7 @@ import pytest
 from deepseek_openai.cli import main
 from deepseek_openai.cli.doctor import compare_models
 from deepseek_openai.testing import FakeDeepSeek
+from tests._cli_words import PYTHON_WORDS
 
 COMMANDS = ["chat", "fim", "models", "balance", "cost", "doctor", "serve", "demo"]
 NO_KEY_FIX = "export DEEPSEEK_API_KEY=sk-..."
@@ -590,14 +591,6 @@ def test_every_rule_fix_is_worded_for_the_cli() -> None:
         assert not python.search(cli_fix(rule.fix)), (rule.id, cli_fix(rule.fix))
 
 
-# Python's words for what the CLI spells as flags and variables (issue 18 item 8).
-PYTHON_WORDS = re.compile(
-    r"(?<![-\w])(?:api_key|base_url|env_file|beta|timeout|stream|max_tokens|count|model|extra_body)="
-    r"|\b(?:create_client|get_balance|model_info|image_part|complete_prefix)\(|\*\*thinking|\.partial\b"
-    r"|the \w+ argument|\bNone\b|\bFalse\b|\bTrue\b"
-)
-
-
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
@@ -676,6 +669,7 @@ def test_unparsable_dotenv_is_reported_with_path_and_line(
     assert lines[0].startswith("error: No DeepSeek API key found") and said in lines[0]
     assert "no .env file had it" not in err
     assert lines[1].startswith(f"fix: write the key in {env} as one line DEEPSEEK_API_KEY=sk-...")
+    assert "No key yet? Add --offline" in lines[1] and "deepseek-openai serve" in lines[1]  # item 7 here too
     code, out, err = run(capsys, "doctor")
     assert code == 1
     assert said in out and "result:    1 problem(s)" in out

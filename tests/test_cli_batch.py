@@ -15,6 +15,7 @@ import pytest
 
 from deepseek_openai.cli import main
 from deepseek_openai.testing import FakeDeepSeek
+from tests._cli_words import PYTHON_WORDS
 
 DEADLINE = 30.0  # a safety net against hangs, never a measured bound
 
@@ -181,3 +182,85 @@ def test_an_offline_output_is_not_resumed_against_deepseek(tmp_path: Path, capsy
         assert code == 2 and "answered by the offline double" in err and ds.requests == []
     assert out.read_bytes() == before
     assert main(["--offline", "batch", str(src), "-o", str(out)]) == 0  # offline again: resumes
+
+
+# -- batch speaks in flags and in what to write in the lines (issue 18 items 4 and 8) -------------------------------
+
+
+def _line(custom_id: str, **body: Any) -> str:
+    body.setdefault("model", "deepseek-flash")
+    body.setdefault("messages", [{"role": "user", "content": "json, please"}])
+    return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body})
+
+
+def test_warnings_say_what_to_write_in_the_lines_not_python_or_flags_batch_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {}}}}
+    schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+    lines = [
+        _line("retired-chat", model="deepseek-chat"),
+        _line("retired-reasoner", model="deepseek-reasoner"),
+        _line("sampling", temperature=0.5, presence_penalty=0.1),
+        _line("forced", tools=[tool], tool_choice="required"),
+        _line("schema", response_format=schema),
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(x + "\n" for x in lines))
+    code = main(["--offline", "batch", str(src), "-o", str(tmp_path / "out.jsonl")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 5, err
+    fixes = [w.partition("To silence this: ")[2] for w in warnings]
+    assert all(fix.endswith(".") and len(fix) > 20 for fix in fixes), fixes  # never an empty "To silence this: ."
+    assert 'write "model": "deepseek-flash" and "thinking": {"type": "disabled"} in those lines\' bodies.' in fixes
+    assert 'write "model": "deepseek-flash" in those lines\' bodies (thinking is on by default).' in fixes
+    assert (
+        'drop "temperature" and "presence_penalty" from those lines\' bodies, or add "thinking": {"type": '
+        '"disabled"} to them.' in fixes
+    )
+    assert any(fix.startswith('add "thinking": {"type": "disabled"} to the bodies of the lines') for fix in fixes)
+    assert any(fix.startswith('ask for "response_format": {"type": "json_object"} in those lines') for fix in fixes)
+    for fix in fixes:  # batch has no per-request flags
+        assert "--no-thinking" not in fix and "--temperature" not in fix and "--max-tokens" not in fix, fix
+    assert not PYTHON_WORDS.search(err), err
+
+
+def test_output_problems_name_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_input(tmp_path / "in.jsonl", 1)
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("my notes\n")
+    for output, fix in (
+        (notes, "fix: choose a new output file with -o (or delete"),
+        (src, "fix: choose another output file with -o."),
+    ):
+        assert main(["--offline", "batch", str(src), "-o", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert fix in err and not PYTHON_WORDS.search(err), err
+
+
+def test_a_refused_key_stops_with_the_cli_key_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_input(tmp_path / "in.jsonl", 3)
+    with FakeDeepSeek() as ds:
+        env_file = tmp_path / "keys.env"
+        env_file.write_text("DEEPSEEK_API_KEY=sk-refused-by-the-double-0000\n")
+        command = ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--base-url", ds.base_url]
+        code = main([*command, "--env-file", str(env_file), "--concurrency", "1"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "fix: check DEEPSEEK_API_KEY (in the environment, a .env file or the file --env-file names), then" in err
+    assert not PYTHON_WORDS.search(err), err
+
+
+def test_a_spent_budget_names_the_flag_and_the_lines_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write_input(tmp_path / "in.jsonl", 5)
+    with FakeDeepSeek() as ds:
+        env_file = tmp_path / "keys.env"
+        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
+        command = ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--base-url", ds.base_url]
+        code = main([*command, "--env-file", str(env_file), "--max-cost", "0.0001"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert 'fix: raise --max-cost to send the rest, or give the requests a smaller "max_tokens" in their bodies.' in err
+    assert not PYTHON_WORDS.search(err), err

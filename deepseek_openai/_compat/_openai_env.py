@@ -70,7 +70,8 @@ def _origin(url: str) -> tuple[str, int] | None:
         host, port = parts.hostname, parts.port
     except ValueError:
         return None
-    return (host.lower(), port or _PORTS.get(parts.scheme.lower(), 0)) if host else None
+    # A trailing dot names the same host (a fully qualified name): compare without it.
+    return (host.lower().rstrip("."), port or _PORTS.get(parts.scheme.lower(), 0)) if host else None
 
 
 def _shown(origin: tuple[str, int]) -> str:
@@ -100,7 +101,7 @@ def check_destination(
         InvalidRequestError: the request goes to OpenAI or to ``OPENAI_BASE_URL``'s host (fix: ``base_url=``), or
             carries ``OPENAI_API_KEY`` (fix: ``api_key=``).
     """
-    host: str = url.host
+    host: str = url.host.lower().rstrip(".")  # "api.openai.com." is the same host
     if host == "openai.com" or host.endswith(".openai.com"):
         raise InvalidRequestError(
             f"This request goes to {host}, OpenAI's API, not DeepSeek, and would hand it your DeepSeek key; it was "
@@ -114,10 +115,13 @@ def check_destination(
     if not base and not openai_key:
         return  # the usual case: nothing of OPENAI_* can be on this request
     target = _origin(base) if base else None
-    here = (host.lower(), url.port or _PORTS.get(url.scheme, 0))
-    # A host is DeepSeek's when it is api.deepseek.com or the base URL the package resolves (checked last: it may
-    # read .env). People point OPENAI_BASE_URL at DeepSeek on purpose.
-    if target == here and target != _origin(DEFAULT_BASE_URL) and target != _origin(default_base_url()):
+    here = (host, url.port or _PORTS.get(url.scheme, 0))
+    if target == here:
+        # A host is DeepSeek's when it is api.deepseek.com or the base URL the package resolves (checked last: it
+        # may read .env). People point OPENAI_BASE_URL at DeepSeek on purpose, and OPENAI_API_KEY then holds the
+        # DeepSeek key: both variables were set for DeepSeek, so the request goes.
+        if target == _origin(DEFAULT_BASE_URL) or target == _origin(default_base_url()):
+            return
         raise InvalidRequestError(
             f"This request goes to {_shown(here)}, the host OPENAI_BASE_URL names, not to DeepSeek, and would hand "
             "it your DeepSeek key; it was not sent. An openai.OpenAI built without base_url= reads OPENAI_BASE_URL.",

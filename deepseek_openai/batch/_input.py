@@ -128,7 +128,7 @@ def _model_problem(model: Any, override: str | None) -> str | None:
     if override is not None:
         return None
     if not isinstance(model, str) or not model:
-        return "body.model is missing (give every line a model, or pass --model / model=)"
+        return "body.model is missing (give every line a model, or pass model=)"
     if model in MODELS:
         return None
     if model.lower().startswith(_OPENAI_PREFIXES):

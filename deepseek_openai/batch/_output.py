@@ -28,9 +28,7 @@ _KEYS = frozenset({"id", "custom_id", "response", "error"})
 _OURS = b'{"id":"batch_req_'  # how every line we write starts (json.dumps with compact separators)
 OFFLINE_PREFIX = "batch_req_offline_"
 """The ``id`` prefix of a line answered by the offline double (``--offline``), never by DeepSeek."""
-_NOT_OURS_FIX = (
-    "choose a new output file with -o / output_path= (or delete this one if it is an output you do not need)"
-)
+_NOT_OURS_FIX = "choose a new output file with output_path= (or delete this one if it is an output you do not need)"
 
 
 def output_line(
@@ -89,7 +87,7 @@ def check_output_path(output: Path, source: Path) -> None:
         if os.path.samefile(output, source):
             raise BatchFileError(
                 f"the output {output} is the input {source}: writing there would destroy the requests.",
-                fix="choose another output file with -o / output_path=.",
+                fix="choose another output file with output_path=.",
                 path=output,
             )
 

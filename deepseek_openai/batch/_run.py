@@ -177,7 +177,7 @@ class _Run:
             f"request could cost up to {worst:.4f} {currency} (its max_tokens, or the model's default output, at "
             "peak price)"
         )
-        self.fix = "raise --max-cost (max_cost=) to send the rest, or give the requests a smaller max_tokens."
+        self.fix = "raise max_cost= to send the rest, or give the requests a smaller max_tokens."
 
     # -- reporting --------------------------------------------------------------------------------------------
 
@@ -246,14 +246,14 @@ def _check_origin(out: OutputFile, offline: bool) -> None:
         raise BatchFileError(
             f"the output {out.path} holds {out.offline} line(s) answered by the offline double (--offline), not by "
             "DeepSeek; resuming it online would count them as done. It was left unchanged.",
-            fix="choose a new output file with -o / output_path= for the run against DeepSeek.",
+            fix="choose a new output file with output_path= for the run against DeepSeek.",
             path=out.path,
         )
     if out.online and offline:
         raise BatchFileError(
             f"the output {out.path} holds {out.online} line(s) answered online; an --offline run would mix the "
             "double's echoes into it. It was left unchanged.",
-            fix="choose a new output file with -o for the offline run.",
+            fix="choose a new output file with output_path= for the offline run.",
             path=out.path,
         )
 

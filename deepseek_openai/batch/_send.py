@@ -78,7 +78,7 @@ _STOPS = {
     401: (
         "auth",
         "DeepSeek refused the API key (HTTP 401)",
-        "check DEEPSEEK_API_KEY (or --env-file / api_key=), then run the same command again: the requests not "
+        "check DEEPSEEK_API_KEY (or api_key=), then run the same command again: the requests not "
         "answered are sent then.",
     ),
     402: (

@@ -31,7 +31,7 @@ def _versions() -> str:
     return f"deepseek-openai {__version__} (openai {sdk}, Python {py})"
 
 
-def describe_error(exc: BaseException) -> tuple[str, str]:
+def describe_error(exc: BaseException, *, batch: bool = False) -> tuple[str, str]:
     """Return ``(what went wrong, how to fix it)`` for an error, without any part of the key beyond ``…abcd``.
 
     Both name the CLI's flags and variables where the library's texts name Python (``--no-thinking``, not
@@ -39,6 +39,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
 
     Args:
         exc: our own error, an SDK error, or anything else.
+        batch: word it for the ``batch`` command (fixes name what to write in the input lines' bodies).
 
     Returns:
         A one-line message and a one-line fix (the fix may be empty).
@@ -48,7 +49,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
     from deepseek_openai import DeepSeekError
 
     if isinstance(exc, DeepSeekError):
-        return cli_message(exc.message), cli_fix(exc.fix)
+        return cli_message(exc.message, batch=batch), cli_fix(exc.fix, batch=batch)
     if isinstance(exc, UsageError):
         message, _, fix = str(exc).partition(": ")
         return message, fix
@@ -58,7 +59,7 @@ def describe_error(exc: BaseException) -> tuple[str, str]:
         except ImportError:  # pragma: no cover - explain() lands with the errors helpers
             return _first_line(str(exc)), ""
         message, fix = _split_explained(exc, explain(exc))
-        return message, cli_fix(fix)
+        return message, cli_fix(fix, batch=batch)
     if isinstance(exc, OSError):
         return f"{type(exc).__name__}: {exc}", ""
     return f"{type(exc).__name__}: {_first_line(str(exc))}", "run again with --debug to see the traceback."
@@ -86,9 +87,9 @@ def _exit_code(exc: BaseException) -> int:
     return 2 if isinstance(exc, (MissingAPIKeyError, InvalidRequestError, UsageError)) else 1
 
 
-def _show_warning(stderr: IO[str]) -> Any:
+def _show_warning(stderr: IO[str], batch: bool) -> Any:
     def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-        stderr.write(f"warning: {cli_warning(str(message))}\n")
+        stderr.write(f"warning: {cli_warning(str(message), batch=batch)}\n")
         stderr.flush()
 
     return show
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")
-            warnings.showwarning = _show_warning(stderr)
+            warnings.showwarning = _show_warning(stderr, args.command == "batch")
             ctx = Context(args, sys.stdin, stdout, stderr)
             module = importlib.import_module(f"{__name__}.{args.module}")
             code: int = getattr(module, f"run_{args.command}")(ctx)
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc(file=stderr)
-        message, fix = describe_error(exc)
+        message, fix = describe_error(exc, batch=args.command == "batch")
         stderr.write(f"error: {message}\n")
         if fix:
             stderr.write(f"fix: {fix}\n")

@@ -8,6 +8,7 @@ errors' fix (``describe_error``, used by every command, ``doctor``, ``demo`` and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 __all__ = ["NO_KEY_YET", "cli_fix", "cli_message", "cli_warning"]
 
@@ -47,6 +48,9 @@ _SETUP = (
     (r"^count must be", "--count must be"),
     (r"\bpass count from", "pass --count from"),
     (r"image_part\(path_or_bytes\) makes a data: URL", "--image PATH sends a local file"),
+    (r"\boutput_path=", "-o"),
+    (r"\bmax_cost=", "--max-cost"),
+    (r"\bpass model=(?![\"'])", "pass --model"),
     (
         r"the text that arrived is on \.partial; send the request again, or continue \.partial\.content with "
         r"complete_prefix\(\) on a beta client\.",
@@ -62,50 +66,88 @@ _OPTIONS = (
     (r"\*{0,2}thinking\(\)", "thinking on (the default; drop --no-thinking)"),
     (rf"\bmodel={_Q}([\w.-]+){_Q}", r"--model \1"),
     (rf"response_format=\{{{_Q}type{_Q}: {_Q}json_object{_Q}\}}", "--json"),
-    (r"(?<![-\w])max_tokens=(\d+)", r"--max-tokens \1"),
-    (r"(?<![-\w])max_tokens\b", "--max-tokens"),
+    (r"(?<![-\w\"])max_tokens=(\d+)", r"--max-tokens \1"),
+    (r"(?<![-\w\"])max_tokens\b", "--max-tokens"),
     (r"(?<![-\w])(?:reasoning_)?effort(?:=| (?='))", "--effort "),
-    (r"(?<![-\w'])temperature\b", "--temperature"),
+    (r"(?<![-\w'\"])temperature\b", "--temperature"),
 )
-_WORDING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement) for pattern, replacement in (*_SETUP, *_OPTIONS)
-)
+_OFF = '"thinking": {"type": "disabled"}'
+_EXTRA_OFF = rf"extra_body=\{{{_Q}thinking{_Q}: \{{{_Q}type{_Q}: {_Q}disabled{_Q}\}}\}}"
 
 
-def cli_fix(text: str) -> str:
+def _fields(names: str) -> str:  # "temperature and top_p" -> '"temperature" and "top_p"' (JSON names)
+    return " and ".join(f'"{name}"' for name in names.split(" and "))
+
+
+# `batch` sends the lines of a file: there a fix names what to write in their bodies (it has no --no-thinking,
+# --temperature or --max-tokens). Applied before the wording above, which then finds nothing of these left.
+_BATCH_ONLY: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
+    (rf"write model={_Q}([\w.-]+){_Q} with {_EXTRA_OFF}", f'write "model": "\\1" and {_OFF} in those lines\' bodies'),
+    (rf"write model={_Q}([\w.-]+){_Q}", 'write "model": "\\1" in those lines\' bodies'),
+    (
+        rf"drop (\w+(?: and \w+)*), or turn thinking off \({_EXTRA_OFF}\)",
+        lambda m: f"drop {_fields(m[1])} from those lines' bodies, or add {_OFF} to them",
+    ),
+    (
+        rf"send thinking off yourself with a forced tool_choice \({_EXTRA_OFF}\)",
+        f"add {_OFF} to the bodies of the lines that force a tool_choice",
+    ),
+    (
+        r"where you make the call, use json_completion\(client, messages, schema=Model\), which asks for "
+        r"json_object itself, validates and retries",
+        'ask for "response_format": {"type": "json_object"} in those lines\' bodies, with your schema in a '
+        "message, and validate each reply against it",
+    ),
+    (rf"(?:\*\*thinking\(False\)|{_EXTRA_OFF})", f"{_OFF} in the line's body"),
+    (r"a smaller max_tokens\b", 'a smaller "max_tokens" in their bodies'),
+)
+_Rule = tuple[re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
+_WORDING: tuple[_Rule, ...] = tuple((re.compile(pattern), replacement) for pattern, replacement in (*_SETUP, *_OPTIONS))
+_BATCH_WORDING: tuple[_Rule, ...] = (
+    *((re.compile(pattern), replacement) for pattern, replacement in _BATCH_ONLY),
+    *_WORDING,
+)
+_PYTHON_ONLY = re.compile(r"; or,? ")  # where a warning's Python-only alternatives begin
+
+
+def cli_fix(text: str, *, batch: bool = False) -> str:
     """Return a library fix worded for the command line: Python keywords and calls become flags and variables.
 
     Args:
         text: a ``fix`` from one of our errors, ``explain()``'s fix, or a finish-reason note.
+        batch: word it for ``batch``, whose requests are the lines of a file: fixes about a request name what to
+            write in the lines' bodies, since ``batch`` has no per-request flags.
 
     Returns:
         The same advice naming ``DEEPSEEK_API_KEY``, ``.env`` and ``--env-file`` for the key, ``--base-url``,
-        ``--offline``, ``--no-thinking``, ``--effort``, ``--model``, ``--max-tokens``, ``--json``, ``--temperature``
-        and ``--count`` where the library named Python arguments and calls.
+        ``--offline``, ``--no-thinking``, ``--effort``, ``--model``, ``--max-tokens``, ``--json``, ``--temperature``,
+        ``--count``, ``-o`` and ``--max-cost`` where the library named Python arguments and calls.
     """
-    for pattern, replacement in _WORDING:
+    for pattern, replacement in _BATCH_WORDING if batch else _WORDING:
         text = pattern.sub(replacement, text)
     return text
 
 
-def cli_message(text: str) -> str:
+def cli_message(text: str, *, batch: bool = False) -> str:
     """Return the message of one of our errors worded for the command line (``--base-url``, ``--env-file``, ...).
 
     The same translation as :func:`cli_fix`; kept apart so each call site says which part it words.
     """
-    return cli_fix(text)
+    return cli_fix(text, batch=batch)
 
 
-def cli_warning(text: str) -> str:
+def cli_warning(text: str, *, batch: bool = False) -> str:
     """Return a library warning with its ``Fix:`` / ``To silence this`` part worded for the command line.
 
     The alternatives only Python code can apply (``warnings.filterwarnings(...)``, ``compat=False``), which the
-    library's warnings give after ``"; or "``, are left out.
+    library's warnings give after ``"; or "``, are left out; when nothing else is left, so is the fix's label.
     """
     for marker in ("Fix: ", "To silence this: ", "To silence this, "):
         head, sep, tail = text.partition(marker)
         if sep:
-            kept = [part for part in tail.split("; or ") if "filterwarnings(" not in part and "compat=" not in part]
-            fix = "; or ".join(kept)
-            return head + sep + cli_fix(fix if fix.endswith(".") else f"{fix}.")
+            parts = _PYTHON_ONLY.split(tail)
+            fix = "; or ".join(p for p in parts if "filterwarnings(" not in p and "compat=" not in p)
+            if not fix:
+                return head.rstrip()
+            return head + sep + cli_fix(fix if fix.endswith(".") else f"{fix}.", batch=batch)
     return text

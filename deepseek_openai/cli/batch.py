@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from deepseek_openai.batch._text import format_progress, format_summary
 
 from ._common import Context, UsageError
+from ._wording import cli_fix, cli_message
 
 if TYPE_CHECKING:
     from deepseek_openai.batch._totals import BatchProgress, BatchSummary
@@ -143,8 +144,8 @@ def run_batch(ctx: Context) -> int:
         ctx.err(f"resume: {again}")
         return 130
     if summary.stopped is not None:
-        ctx.err(f"error: {summary.reason}; {summary.not_sent} request(s) not sent.")
-        ctx.err(f"fix: {summary.fix}")
+        ctx.err(f"error: {cli_message(summary.reason, batch=True)}; {summary.not_sent} request(s) not sent.")
+        ctx.err(f"fix: {cli_fix(summary.fix, batch=True)}")
         ctx.err(f"resume: {again}")
         return 1
     return 1 if summary.failed else 0

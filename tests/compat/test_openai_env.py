@@ -226,3 +226,57 @@ async def test_our_own_async_client_on_openai_base_url_host_is_the_users_choice(
     async with create_async_client(stand_in_openai.api_key, base_url=stand_in_openai.base_url, env_file=False) as c:
         await c.models.list()
     assert len(stand_in_openai.requests) == 1
+
+
+def test_openai_key_goes_with_an_openai_base_url_that_names_deepseek(
+    fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OPENAI_BASE_URL and OPENAI_API_KEY both set for DeepSeek on purpose, and no DEEPSEEK_API_KEY: the framework's
+    # client (no api_key=, no base_url=) reads both and talks to DeepSeek, as it did before this package.
+    monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", fake_deepseek.base_url)  # the double stands in for api.deepseek.com
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_deepseek.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", fake_deepseek.api_key)
+    with framework() as client:
+        client.chat.completions.create(model="deepseek-flash", messages=HI)
+    assert len(fake_deepseek.requests) == 1
+    # The same key to a DeepSeek host other than the one OPENAI_BASE_URL names is still refused.
+    with FakeDeepSeek(api_key=fake_deepseek.api_key) as elsewhere:
+        with framework(base_url=elsewhere.base_url) as client, pytest.raises(InvalidRequestError, match="OPENAI_API"):
+            client.chat.completions.create(model="deepseek-flash", messages=HI)
+        assert elsewhere.requests == []
+
+
+async def test_openai_key_goes_with_an_openai_base_url_that_names_deepseek_async(
+    fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DEEPSEEK_API_KEY", raising=False)
+    monkeypatch.setenv("DEEPSEEK_BASE_URL", fake_deepseek.base_url)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{fake_deepseek.base_url}/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", fake_deepseek.api_key)
+    async with aframework(base_url=fake_deepseek.base_url) as client:
+        await client.chat.completions.create(model="deepseek-flash", messages=HI)
+    assert len(fake_deepseek.requests) == 1
+
+
+@pytest.mark.parametrize("base_url", ["https://api.openai.com./v1", "https://API.OpenAI.com/v1"])
+def test_openai_host_spelled_otherwise_is_refused(proxy: tuple[str, list[str]], base_url: str) -> None:
+    # A trailing dot (a fully qualified name) or capitals name the same host.
+    url, targets = proxy
+    ours = openai.OpenAI(
+        api_key="sk-deepseek-key-0000000000", base_url=base_url, http_client=create_http_client(proxy=url)
+    )
+    with ours, pytest.raises(InvalidRequestError, match="not DeepSeek"):
+        ours.with_options(max_retries=0).chat.completions.create(model="deepseek-flash", messages=HI)
+    assert targets == []
+
+
+def test_openai_base_url_host_with_a_trailing_dot_is_refused(
+    fake_deepseek: FakeDeepSeek, stand_in_openai: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", stand_in_openai.base_url.replace("127.0.0.1", "localhost.") + "/v1")
+    host_url = stand_in_openai.base_url.replace("127.0.0.1", "localhost")
+    client = framework(api_key=fake_deepseek.api_key, base_url=host_url)
+    with client, pytest.raises(InvalidRequestError, match="OPENAI_BASE_URL"):
+        client.chat.completions.create(model="deepseek-flash", messages=HI)
+    assert stand_in_openai.requests == []
