@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import ssl
 from collections.abc import Mapping
 from typing import Any
@@ -111,8 +112,16 @@ def _with_body(kwargs: dict[str, Any], field: str, body: dict[str, Any], changed
         return kwargs
     if field == "json":
         return {**kwargs, "json": body}
-    # The SDK's own serialisation (openai._utils._json.openapi_dumps): compact, UTF-8.
-    return {**kwargs, "content": json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()}
+    # The SDK's own serialisation (openai._utils._json.openapi_dumps): compact, UTF-8. A lone surrogate (half of a
+    # character a stream split, as received) has no UTF-8 form: then the JSON escapes it, as DeepSeek sent it.
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return {**kwargs, "content": text.encode()}
+    except UnicodeEncodeError:
+        return {**kwargs, "content": json.dumps(body, separators=(",", ":")).encode()}
+
+
+_N = re.compile(rb'"n"\s*:\s*(\d{1,6})')
 
 
 def _choices_wanted(kwargs: Mapping[str, Any]) -> int:
@@ -122,13 +131,11 @@ def _choices_wanted(kwargs: Mapping[str, Any]) -> int:
         n = body.get("n")
         return n if isinstance(n, int) else 1
     content = kwargs.get("content")
-    if not isinstance(content, bytes):
+    if not isinstance(content, bytes) or b'"n"' not in content:
         return 1
-    at = content.find(b'"n":')
-    if at < 0:
-        return 1
-    digits = content[at + 4 : at + 12].split(b",")[0].split(b"}")[0].strip()
-    return int(digits) if digits.isdigit() else 1
+    # Any "n" key counts, not only the first: a tool's schema may have a property n before the request's own. Too
+    # many only costs the tap a lookup by index; too few would lose every choice but the first.
+    return max((int(found[1]) for found in _N.finditer(content)), default=1)
 
 
 def _sdk_passes_errors() -> bool:

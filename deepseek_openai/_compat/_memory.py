@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -35,6 +36,7 @@ __all__ = [
     "merged",
     "process_memory",
     "utf8_size",
+    "whole_characters",
 ]
 
 MAX_ENTRIES = 100_000
@@ -50,6 +52,20 @@ _DIGEST = 16  # bytes: 128-bit keys, so two different conversations never meet b
 def utf8_size(text: str) -> int:
     """Return the UTF-8 size of ``text`` in bytes (free for ASCII, which is most reasoning)."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_characters(text: str) -> str:
+    """Return ``text`` with each surrogate pair joined into the one character it encodes; lone halves stay.
+
+    A stream may split a character outside the BMP (an emoji) into its two escaped halves in two chunks; joined
+    back, the text is the one the whole reply would have carried, and it has a UTF-8 form.
+    """
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 
 
 def merged(old: str | None, new: str) -> str:
@@ -117,7 +133,7 @@ def canonical(message: Mapping[str, Any]) -> bytes:
     role = message.get("role")
     if role == "developer":
         role = "system"  # the request hook sends developer as system: both are the same turn
-    text = _text(message.get("content"))
+    text = whole_characters(_text(message.get("content")))
     shape = f"{role}\x00{len(text)}\x00{text}"  # length-prefixed: no text can pass for another's boundary
     calls = message.get("tool_calls")
     if calls:
@@ -185,10 +201,13 @@ class ReasoningMemory:
         """Bytes (UTF-8) of reasoning text held now."""
         return self._bytes
 
-    def put(self, entries: Iterable[tuple[bytes, str]]) -> None:
-        """Save ``(key, reasoning)`` pairs by the rule of :func:`merged`; the oldest go when a bound is passed."""
+    def put(self, entries: Iterable[tuple[bytes, str]], ttl: float | None = None) -> None:
+        """Save ``(key, reasoning)`` pairs by the rule of :func:`merged`; the oldest go when a bound is passed.
+
+        ``ttl``: keep these at most that many seconds (a store's shorter time to live), else the memory's own.
+        """
         now = self._clock()
-        expires = now + self.ttl
+        expires = now + (self.ttl if ttl is None else min(self.ttl, ttl))
         with self._lock:
             for key, reasoning in entries:
                 old = self._items.pop(key, None)

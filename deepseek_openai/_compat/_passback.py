@@ -70,9 +70,14 @@ class Scope(NamedTuple):
             pairs.append((call_key(self.account, call_id), reasoning))
         return pairs
 
+    def remember(self, pairs: Iterable[tuple[bytes, str]]) -> None:
+        """Save ``(key, reasoning)`` pairs in the process memory, never for longer than the store keeps them."""
+        ttl = getattr(self.store, "ttl", None)  # a store's ?ttl= bounds the copy in the process too
+        self.memory.put(pairs, ttl=float(ttl) if isinstance(ttl, (int, float)) and ttl > 0 else None)
+
     def warm(self, found: Mapping[str, str]) -> None:
         """Copy entries a durable store returned into the process memory."""
-        self.memory.put((bytes.fromhex(key), value) for key, value in found.items())
+        self.remember((bytes.fromhex(key), value) for key, value in found.items())
 
 
 def _call_ids(calls: Any) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from .._httpx import http_module
 from .._warnings import CompatWarning
-from ._memory import Transcript
+from ._memory import Transcript, whole_characters
 from ._passback import Scope, hex_entries, transcript_of
 
 __all__ = ["Reply", "StreamTap", "tap_response"]
@@ -77,7 +77,7 @@ class Reply:
         # Into the process memory now; returns what the durable store still has to save (None: nothing).
         pairs = self.entries(messages)
         if pairs:
-            self.scope.memory.put(pairs)
+            self.scope.remember(pairs)
         return hex_entries(pairs) if pairs and self.scope.store is not None else None
 
 
@@ -119,9 +119,9 @@ class _Choice:
         ]
         return {
             "role": "assistant",
-            "content": "".join(self.content),
+            "content": whole_characters("".join(self.content)),
             "tool_calls": calls,
-            "reasoning_content": None if self.reasoning is None else "".join(self.reasoning),
+            "reasoning_content": None if self.reasoning is None else whole_characters("".join(self.reasoning)),
         }
 
 

@@ -321,3 +321,22 @@ def test_the_tap_reads_every_chunk_shape_the_same_way(first: dict[str, Any] | st
     assert _tap_reads(with_calls)[0] == 'He said "hi"\n'
     two_choices = {"choices": [_event({"reasoning_content": "A"})["choices"][0], {"index": 1, "delta": {}}]}
     assert _tap_reads([two_choices, _event({"content": "Done 🎉"}), _event({}, "stop")]) == (None, "A")
+
+
+def test_a_store_with_a_shorter_ttl_bounds_the_copy_in_the_process() -> None:
+    # A store URL's ?ttl= (say, a short one for privacy) also bounds how long the process memory keeps the entry.
+    class ShortStore:
+        ttl = 5.0
+
+    now = [1000.0]
+    scope = Scope(b"account", ReasoningMemory(ttl=60, clock=lambda: now[0]), ShortStore())
+    scope.remember([(b"saved", "r")])
+    scope.warm({b"read".hex(): "r"})
+    now[0] += 4.9
+    assert scope.memory.get(b"saved") == "r" and scope.memory.get(b"read") == "r"
+    now[0] += 0.2
+    assert scope.memory.get(b"saved") is None and scope.memory.get(b"read") is None
+    no_store = Scope(b"account", ReasoningMemory(ttl=60, clock=lambda: now[0]), None)
+    no_store.remember([(b"k", "r")])
+    now[0] += 59
+    assert no_store.memory.get(b"k") == "r"  # without a store, the memory's own time to live

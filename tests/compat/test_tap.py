@@ -124,3 +124,44 @@ def test_each_choice_of_an_n2_body_is_its_own_turn(recorder: Recorder) -> None:
     history = [ASK, {"role": "assistant", "content": "B"}, {"role": "user", "content": "more"}]
     client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert recorder.sent_reasoning() == ["r1"]
+
+
+def test_n2_sent_through_extra_body_behind_a_tool_property_named_n_keeps_both_choices(recorder: Recorder) -> None:
+    # The request's own "n" comes after the tool schema's property "n": every "n" key counts, not the first.
+    counter = {"type": "function", "function": {"name": "roll", "parameters": {"type": "object",
+               "properties": {"n": {"type": "integer"}}}}}  # fmt: skip
+    recorder.reply(
+        sse(
+            chunk(0, {"role": "assistant", "reasoning_content": "zero"}),
+            chunk(1, {"role": "assistant", "reasoning_content": "one"}),
+            chunk(0, {"content": "A"}),
+            chunk(1, {"content": "B"}),
+            chunk(0, {}, "stop"),
+            chunk(1, {}, "stop"),
+        ),
+        "text/event-stream",
+    )
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
+    stream = client.chat.completions.create(
+        model="deepseek-flash", messages=[ASK], tools=[counter], stream=True, extra_body={"n": 2}
+    )
+    list(stream)  # type: ignore[arg-type]
+    for text, reasoning in (("A", "zero"), ("B", "one")):
+        history = [ASK, {"role": "assistant", "content": text}, {"role": "user", "content": "more"}]
+        client.chat.completions.create(model="deepseek-flash", messages=history, tools=[counter])  # type: ignore[arg-type,list-item]
+        assert recorder.sent_reasoning() == [reasoning]
+
+
+def test_a_character_split_into_escaped_halves_across_chunks_is_whole_again(recorder: Recorder) -> None:
+    # DeepSeek may send an emoji as "\ud83d" in one chunk and "\ude00" in the next: each half alone has no UTF-8.
+    halves = [b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"deepseek-flash","choices":'
+              b'[{"index":0,"delta":{"' + field + b'":"' + text + b'"},"finish_reason":null}]}\n\n'
+              for field, text in ((b"reasoning_content", b"smile \\ud83d"), (b"reasoning_content", b"\\ude00 done"),
+                                  (b"content", b"hi \\ud83d"), (b"content", b"\\ude00"))]  # fmt: skip
+    end = sse(chunk(0, {}, "stop"))
+    recorder.reply(b"".join(halves) + end, "text/event-stream")
+    client = create_client(KEY, base_url=recorder.base_url, env_file=False, max_retries=0)
+    list(client.chat.completions.create(model="deepseek-flash", messages=[ASK], stream=True))
+    history = [ASK, {"role": "assistant", "content": "hi \U0001f600"}, {"role": "user", "content": "more"}]
+    client.chat.completions.create(model="deepseek-flash", messages=history, tools=[TOOL])  # type: ignore[arg-type,list-item]
+    assert recorder.sent_reasoning() == ["smile \U0001f600 done"]
