@@ -41,13 +41,23 @@ def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     """Run ``source`` as a test file under a copy of this repository's pyproject.toml, in this process."""
     (pytester.path / "pyproject.toml").write_text(PYPROJECT.read_text(encoding="utf-8"), encoding="utf-8")
     pytester.makepyfile(test_it=source)
-    # Hypothesis's plugin only adds a report header and summary here, at a fifth of a second per run.
-    return pytester.runpytest_inprocess("-p", "no:hypothesispytest", *args, "test_it.py")
+    # Hypothesis's plugin only adds a report header and summary here, at a fifth of a second per run; one process
+    # (-n 0): two pytest-xdist workers would cost a second to start for a file of two tests.
+    return pytester.runpytest_inprocess("-p", "no:hypothesispytest", "-n", "0", *args, "test_it.py")
 
 
 def test_the_per_test_timeout_is_configured(pytestconfig: pytest.Config) -> None:
     assert pytestconfig.pluginmanager.hasplugin("timeout")  # pytest-timeout, from the "test" extra
     assert float(pytestconfig.getini("timeout")) > 0
+
+
+@pytest.mark.slow  # starts two worker processes: the slow leg
+def test_the_suite_runs_in_two_worker_processes(pytester: pytest.Pytester) -> None:
+    # pytest-xdist, from the "test" extra, with -n 2 in addopts: the README's test command uses two processes.
+    result = run(pytester, MARKED, "-n", "2")  # the last -n wins, as it does over addopts
+    result.assert_outcomes(passed=1)
+    assert "2 workers" in result.stdout.str()
+    assert "-n 2" in PYPROJECT.read_text(encoding="utf-8").split("addopts = ", 1)[1].split("\n", 1)[0]
 
 
 def test_a_hanging_test_fails_at_the_timeout_and_the_run_goes_on(pytester: pytest.Pytester) -> None:
