@@ -25,6 +25,14 @@ from deepseek_openai._compat._memory import AMBIGUOUS_REASONING, merged
 from deepseek_openai._compat._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
 
 REASONING = "The user wants the weather in Paris; I should call get_weather."
+# The merge rule (_memory.merged) every store keeps: (first save, second save, what the key then holds).
+MERGE_CASES = [
+    (REASONING, "other", AMBIGUOUS_REASONING),  # two reasonings under one key: neither is filled
+    (REASONING, "", AMBIGUOUS_REASONING),  # a reasoning, then the turn received with thinking off
+    ("", REASONING, AMBIGUOUS_REASONING),  # and the other way round
+    (REASONING, REASONING, REASONING),  # the same reply saved twice stays fillable
+    ("", "", ""),
+]
 
 
 class Clock:
@@ -68,16 +76,7 @@ def test_same_value_again_is_kept(store: SQLiteStore) -> None:
     assert store.get(["a1"]) == {"a1": REASONING}
 
 
-@pytest.mark.parametrize(
-    ("first", "second", "held"),
-    [
-        (REASONING, "other", AMBIGUOUS_REASONING),  # two reasonings under one key: neither is filled
-        (REASONING, "", AMBIGUOUS_REASONING),  # a reasoning, then the turn received with thinking off
-        ("", REASONING, AMBIGUOUS_REASONING),  # and the other way round
-        (REASONING, REASONING, REASONING),  # the same reply saved twice stays fillable
-        ("", "", ""),
-    ],
-)
+@pytest.mark.parametrize(("first", "second", "held"), MERGE_CASES)
 def test_a_key_saved_with_a_different_value_becomes_ambiguous(
     store: SQLiteStore, first: str, second: str, held: str
 ) -> None:
