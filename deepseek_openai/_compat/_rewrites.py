@@ -115,7 +115,7 @@ REWRITES: Mapping[str, Rewrite] = _table(
         "reasoning_memory",
         "/chat/completions",
         "an earlier assistant turn sent back without `reasoning_content` gets the exact text it came with, "
-        "when the request has tools and thinks (unknown turns: error, or thinking off if chosen)",
+        "when the request has tools and thinks (unknown or ambiguous turns: error, or thinking off if chosen)",
         "with tools and thinking on, DeepSeek answers 400 unless every earlier assistant turn carries its reasoning",
         f"{DOCS}/guides/thinking_mode",
         False,
