@@ -345,7 +345,7 @@ def _ambiguous(body: dict[str, Any], turns: list[int], fallback: MissingReasonin
         "turn came with different reasoning (two users with identical conversations on one account, or the same "
         "request answered twice), so the reasoning memory cannot tell which one this is and fills neither. With "
         "tools and thinking on, DeepSeek refuses the turn without it (400).",
-        fix='pass **user_id("...") (DeepSeek\'s end-user field, which keeps users\' conversations apart) on every '
+        fix="pass **user_id(\"...\") (DeepSeek's end-user field, which keeps users' conversations apart) on every "
         "request of the conversation, send each assistant turn with its reasoning_content (assistant_turn(reply) "
         "keeps it), or create the client with missing_reasoning='disable_thinking'.",
         rule="passback",

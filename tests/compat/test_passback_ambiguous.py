@@ -163,7 +163,9 @@ def test_an_ambiguous_turn_falls_back_to_deepseeks_tool_call_ids(fake_deepseek: 
     for n, call_id in ((1, "call_aaaaaaaaaaaaaaaaaaaaaaaa"), (2, "call_bbbbbbbbbbbbbbbbbbbbbbbb")):
         fake_deepseek.add_reply(reasoning=private(n), tool_calls=[{**call, "id": call_id}])
         client.chat.completions.create(model=MODEL, messages=ASK, tools=[TOOL])  # type: ignore[arg-type,list-item]
-        calls = [{"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]
+        calls = [
+            {"id": call_id, "type": "function", "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}
+        ]
         turns.append({"role": "assistant", "content": "", "tool_calls": calls})
     for n, turn in ((2, turns[1]), (1, turns[0])):
         result = {"role": "tool", "tool_call_id": turn["tool_calls"][0]["id"], "content": "sunny"}
