@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._client import DEFAULT_MAX_RETRIES as DEFAULT_MAX_RETRIES
     from ._client import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
     from ._client import create_async_client, create_async_http_client, create_client, create_http_client
+    from ._compat._memory import AMBIGUOUS_REASONING
     from ._compat._rewrites import REWRITES, Rewrite
     from ._compat._stores import ReasoningStore, open_store
     from ._errors import (
@@ -111,6 +112,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "arun_batch",
         "run_batch",
     ),
+    "._compat._memory": ("AMBIGUOUS_REASONING",),
     "._compat._rewrites": ("REWRITES", "Rewrite"),
     "._client": (
         "DEFAULT_MAX_RETRIES",
@@ -212,6 +214,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AMBIGUOUS_REASONING",
     "CN_HOLIDAYS",
     "DEEPSEEK_CHAT",
     "DEEPSEEK_FLASH",

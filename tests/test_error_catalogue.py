@@ -56,6 +56,20 @@ def bare_turn_client() -> Any:
     return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
 
 
+GREETED = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hello! How can I help?"}, USER]
+
+
+def ambiguous_turn_client(**options: Any) -> Any:
+    # As if two users' identical conversations had been answered with different reasoning (GREETED[1]'s key).
+    from deepseek_openai._compat._memory import account_of
+    from deepseek_openai._compat._passback import missing_turns
+
+    turn = missing_turns({"messages": GREETED}, account_of(f"Bearer {KEY}", OFFLINE_ORIGIN))[0][0]
+    http = ds.create_http_client(**options)
+    http.memory.put([(turn.key, "Alice's reasoning"), (turn.key, "Bob's reasoning")])
+    return ds.create_client(KEY, base_url=OFFLINE, env_file=False, max_retries=0, http_client=http)
+
+
 class DownStore:
     """A reasoning store whose server is down."""
 
@@ -673,6 +687,20 @@ CASES: list[Case] = [
         "a framework's own client on `create_http_client()` built without `base_url=` (goes to api.openai.com)",
         "InvalidRequestError",
         lambda: _framework_client_without("base_url", {}),
+    ),
+    Case(
+        "hook",
+        "tools request, an assistant turn two replies with different reasoning share (two users' identical chats)",
+        "InvalidRequestError",
+        lambda: ambiguous_turn_client().chat.completions.create(model="deepseek-flash", messages=GREETED, tools=[TOOL]),
+    ),
+    Case(
+        "hook",
+        "the same with `missing_reasoning='disable_thinking'`",
+        "CompatWarning",
+        lambda: ambiguous_turn_client(missing_reasoning="disable_thinking").chat.completions.create(
+            model="deepseek-flash", messages=GREETED, tools=[TOOL]
+        ),
     ),
 ]
 

@@ -9,6 +9,8 @@ A turn is keyed by a digest of its conversation up to and including it (:class:`
 change: tool-call ids, argument JSON formatting, string or text-part content, ``reasoning_content`` itself, field
 order. So a reasoning is only ever filled into the conversation it was received in. DeepSeek's own tool-call ids
 (24 random characters) are a second key, used where they come back intact. Keys are digests, never message text.
+Two replies with one key and different reasoning (two users with identical conversations, or one request answered
+twice) make the key ambiguous (:data:`AMBIGUOUS_REASONING`): it fills nothing until it expires (:func:`merged`).
 
 One :class:`ReasoningMemory` serves the whole process (:func:`process_memory`): every client the factories make,
 sync or async, copies, and framework clients over ``create_http_client()``, so a client per request works.
@@ -26,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 __all__ = [
+    "AMBIGUOUS_REASONING",
     "DEFAULT_TTL",
     "MAX_BYTES",
     "MAX_ENTRIES",
@@ -45,6 +48,10 @@ MAX_BYTES = 50_000_000
 """At most this many bytes (UTF-8) of reasoning text in the process; least recently used go first."""
 DEFAULT_TTL = 7 * 24 * 3600.0
 """Seconds an entry lives after it was last saved (in the process, and in a durable store unless set there)."""
+
+AMBIGUOUS_REASONING = "\udc00ambiguous"
+"""What a key holds once two different values were saved under it: it fills nothing. No reply carries it (no text
+decoded from a reply starts with a lone low surrogate); it round-trips through ``surrogatepass`` UTF-8."""
 
 _DIGEST = 16  # bytes: 128-bit keys, so two different conversations never meet by chance
 
@@ -69,12 +76,14 @@ def whole_characters(text: str) -> str:
 
 
 def merged(old: str | None, new: str) -> str:
-    """Return what a key holds after saving ``new`` over ``old``: the first reasoning stays; ``""`` yields to one.
+    """Return what a key holds after saving ``new`` over ``old``: the value, or :data:`AMBIGUOUS_REASONING`.
 
-    ``""`` marks a turn received with thinking off; a reasoning received for the same conversation later replaces
-    it, never the other way round, so no reply can blank or switch off an entry that has reasoning.
+    An absent (or expired) key takes ``new``, and so does a key already holding it. A key holding another value
+    (two different reasonings, or a reasoning and ``""``, which marks a turn received with thinking off, in either
+    order) becomes ambiguous and stays so: the memory cannot tell whose turn a later request sends back, so it
+    fills neither (one user's reasoning never reaches another user's request).
     """
-    return new if old is None or old == "" else old
+    return new if old is None or old == new else AMBIGUOUS_REASONING
 
 
 def account_of(authorization: str | None, origin: str) -> bytes:
@@ -220,7 +229,7 @@ class ReasoningMemory:
                 self._bytes -= utf8_size(self._items.popitem(last=False)[1][0])
 
     def get(self, key: bytes) -> str | None:
-        """Return the reasoning saved under ``key`` (``""``: received with thinking off), or ``None``."""
+        """Return what ``key`` holds (a reasoning, ``""`` or :data:`AMBIGUOUS_REASONING`), or ``None``."""
         with self._lock:
             found = self._items.get(key)
             if found is None:

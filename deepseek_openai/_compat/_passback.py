@@ -8,11 +8,11 @@ reasoning only ever returns to the conversation it was received in.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from ._memory import ReasoningMemory, Transcript, account_of, call_key
+from ._memory import AMBIGUOUS_REASONING, ReasoningMemory, Transcript, account_of, call_key
 
 __all__ = ["Scope", "StoreLookup", "Turn", "missing_turns", "recall", "scope_of"]
 
@@ -123,13 +123,18 @@ def missing_turns(body: Mapping[str, Any], account: bytes) -> tuple[list[Turn], 
     return missing, transcript
 
 
-def recall(memory: ReasoningMemory, turn: Turn) -> str | None:
-    """Return the reasoning a turn came with: by its conversation, else by its intact tool-call ids, else ``None``."""
-    found = memory.get(turn.key)
-    if found is not None or not turn.call_keys:
+def recall(get: Callable[[bytes], str | None], turn: Turn) -> str | None:
+    """Return what a turn came with: by its conversation, else by its intact tool-call ids, else ``None``.
+
+    ``get`` reads one key (``ReasoningMemory.get``, or what a store returned). An ambiguous conversation key
+    (:data:`AMBIGUOUS_REASONING`) falls back to the ids like an unknown one: DeepSeek's ids are unique per reply,
+    so they still name one reply; without them the answer stays ambiguous.
+    """
+    found = get(turn.key)
+    if (found is not None and found != AMBIGUOUS_REASONING) or not turn.call_keys:
         return found
-    by_id = {memory.get(key) for key in turn.call_keys}
-    return by_id.pop() if len(by_id) == 1 and None not in by_id else None
+    by_id = {get(key) for key in turn.call_keys}
+    return by_id.pop() if len(by_id) == 1 and None not in by_id else found
 
 
 def transcript_of(content: bytes | None, account: bytes) -> Transcript | None:

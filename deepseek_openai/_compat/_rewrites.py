@@ -24,7 +24,7 @@ from .._thinking import thinks
 from .._warnings import CompatWarning, LegacyModelWarning, warn_once
 from ._gate import SAMPLING
 from ._hook_options import HookOptions, LegacyMode, MissingReasoning
-from ._memory import Transcript
+from ._memory import AMBIGUOUS_REASONING, Transcript, merged
 from ._passback import Scope, StoreLookup, Turn, missing_turns, recall
 
 __all__ = [
@@ -115,7 +115,7 @@ REWRITES: Mapping[str, Rewrite] = _table(
         "reasoning_memory",
         "/chat/completions",
         "an earlier assistant turn sent back without `reasoning_content` gets the exact text it came with, "
-        "when the request has tools and thinks (unknown turns: error, or thinking off if chosen)",
+        "when the request has tools and thinks (unknown or ambiguous turns: error, or thinking off if chosen)",
         "with tools and thinking on, DeepSeek answers 400 unless every earlier assistant turn carries its reasoning",
         f"{DOCS}/guides/thinking_mode",
         False,
@@ -324,18 +324,67 @@ def _send_without_thinking(body: dict[str, Any], rewrite_id: str, message: str, 
     return True
 
 
-def _from_store(turns: list[Turn], scope: Scope, deferred: bool) -> str | None:
-    """Read the turns' keys from the durable store into the process memory; return why it failed, if it did."""
+def _ambiguous(body: dict[str, Any], turns: list[int], fallback: MissingReasoning) -> bool:
+    # Two replies with one key and different reasoning: filling either could hand one user's reasoning to another.
+    where = ", ".join(f"messages[{i}]" for i in turns)
+    if fallback == "disable_thinking":
+        return _send_without_thinking(
+            body,
+            "reasoning_memory",
+            f"thinking turned off for ambiguous reasoning: {where} matches two replies that came with different "
+            "reasoning, so deepseek_openai filled neither and sent this tools request with "
+            '"thinking": {"type": "disabled"} (and no reasoning_effort), as missing_reasoning=\'disable_thinking\' '
+            "asks.",
+            'give each end user their own key with **user_id("...") (DeepSeek\'s end-user field), or send each '
+            "assistant turn with its reasoning_content (assistant_turn(reply) keeps it); or "
+            'warnings.filterwarnings("ignore", message="thinking turned off for ambiguous reasoning", '
+            "category=deepseek_openai.CompatWarning).",
+        )
+    raise InvalidRequestError(
+        f"{where}: assistant turn without reasoning_content, and two replies with the same conversation up to that "
+        "turn came with different reasoning (two users with identical conversations on one account, or the same "
+        "request answered twice), so the reasoning memory cannot tell which one this is and fills neither. With "
+        "tools and thinking on, DeepSeek refuses the turn without it (400).",
+        fix="pass **user_id(\"...\") (DeepSeek's end-user field, which keeps users' conversations apart) on every "
+        "request of the conversation, send each assistant turn with its reasoning_content (assistant_turn(reply) "
+        "keeps it), or create the client with missing_reasoning='disable_thinking'.",
+        rule="passback",
+    )
+
+
+def _from_store(turns: list[Turn], scope: Scope, deferred: bool) -> tuple[Mapping[str, str], str | None]:
+    """Read the turns' keys from the durable store (copied into the process memory); return them, or why it failed."""
     keys = [key for turn in turns for key in turn.store_keys()]
     if deferred:
         raise StoreLookup(keys)  # an async client reads the store in send(), never blocking the event loop
     try:
-        scope.warm(scope.store.get(keys))
+        read = scope.store.get(keys)
+        scope.warm(read)
     except Exception as err:  # noqa: BLE001 - any failure of a store (ours or the user's) is reported as one
         from ._stores import store_error
 
-        return str(store_error(err))
-    return None
+        return {}, str(store_error(err))
+    return read, None
+
+
+def _recalled(turns: list[Turn], scope: Scope, deferred: bool) -> tuple[dict[int, str | None], str | None]:
+    """Return what each turn came with (by its index), and why the store failed, if it did.
+
+    With a durable store, the store is read first, for every turn: another process may have saved a second,
+    different reply under a key (making it ambiguous) that this process's memory does not know of. A key that the
+    store and the process memory both hold, with different values, is ambiguous too (``merged``); the process
+    memory alone answers when the store fails, and for keys the store does not hold.
+    """
+    mine = {key: scope.memory.get(key) for turn in turns for key in (turn.key, *turn.call_keys)}
+    if scope.store is None:
+        return {turn.at: recall(mine.__getitem__, turn) for turn in turns}, None
+    read, failed = _from_store(turns, scope, deferred)
+
+    def either(key: bytes) -> str | None:
+        here, there = mine[key], read.get(key.hex())
+        return there if here is None else here if there is None else merged(here, there)
+
+    return {turn.at: recall(either, turn) for turn in turns}, failed
 
 
 def _fill_reasoning(
@@ -349,11 +398,10 @@ def _fill_reasoning(
     messages = body.get("messages")
     if not turns or not body.get("tools") or not isinstance(messages, list) or not thinks(body):
         return False
-    found = {turn.at: recall(scope.memory, turn) for turn in turns}
-    store_failed = None
-    if scope.store is not None and None in found.values():
-        store_failed = _from_store([t for t in turns if found[t.at] is None], scope, deferred)
-        found = {turn.at: found[turn.at] or recall(scope.memory, turn) for turn in turns}
+    found, store_failed = _recalled(turns, scope, deferred)
+    ambiguous = [index for index, reasoning in found.items() if reasoning == AMBIGUOUS_REASONING]
+    if ambiguous:
+        return _ambiguous(body, ambiguous, fallback)
     unknown = [index for index, reasoning in found.items() if reasoning is None]
     bare = [index for index, reasoning in found.items() if reasoning == ""]
     if bare and not unknown:

@@ -3,8 +3,9 @@
 ``open_store(url)`` turns a store URL (``reasoning_store=`` / ``DEEPSEEK_REASONING_STORE``) into a store:
 ``"memory"`` (nothing durable: the in-process memory only), ``"sqlite:///path"`` (the processes of one machine,
 surviving restarts) or ``"redis://host:port/db"`` (several machines). A store maps short digest keys, computed by
-the caller and never message text, to the reasoning text exactly as received. Two different reasonings saved
-under one key keep the first; ``""`` (received with thinking off) yields to a reasoning (``_memory.merged``).
+the caller and never message text, to the reasoning text exactly as received. A key saved with a value different
+from the one it holds (two reasonings, or a reasoning and ``""``: received with thinking off) becomes ambiguous,
+``AMBIGUOUS_REASONING``, and fills nothing until it expires (``_memory.merged``).
 
 Which store a client uses is decided at its creation (``_hook_options.resolve_store``), which imports this module
 only when a durable store is asked for. Even then only light parts of the standard library load here: ``sqlite3``
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .._errors import InvalidRequestError, ReasoningStoreError
 from .._settings import STORE_VAR
+from ._memory import AMBIGUOUS_REASONING
 
 if TYPE_CHECKING:
     import sqlite3
@@ -72,10 +74,12 @@ class ReasoningStore(Protocol):
     """What a reasoning store does; a store of your own implements these five methods.
 
     Keys are short hex digests computed by the caller (never message text). Values are reasoning text exactly as
-    received (``""`` means "received with thinking off"). ``put`` merges per key, atomically: an absent or expired
-    key takes the value; a key holding ``""`` takes a reasoning; otherwise the key keeps what it holds (the first
-    reasoning saved stays); every save renews the time to live. ``aget`` / ``aput`` must not block the event
-    loop. Failures raise :class:`ReasoningStoreError` (or any exception, which the hook reports as one).
+    received (``""`` means "received with thinking off"; values may hold lone surrogates, so encode them with
+    ``surrogatepass``). ``put`` merges per key, atomically: an absent or expired key, or one holding the same
+    value, takes the value; a key holding a different value becomes :data:`AMBIGUOUS_REASONING` (two replies with
+    one conversation came with different reasoning: neither is filled) and stays so; every save renews the time to
+    live. ``aget`` / ``aput`` must not block the event loop. Failures raise :class:`ReasoningStoreError` (or any
+    exception, which the hook reports as one).
     """
 
     def get(self, keys: Sequence[str]) -> dict[str, str]:
@@ -313,14 +317,16 @@ CREATE TRIGGER IF NOT EXISTS reasoning_resized AFTER UPDATE OF size ON reasoning
 PRAGMA user_version = 1;
 """
 # The merge rule (_memory.merged) in one statement: an absent key (or one whose row expired but is not pruned yet),
-# or one holding "" (received with thinking off), takes the value; otherwise the first value stays; expiry renews.
+# or one holding the same value, takes the value; one holding a different value becomes ambiguous; expiry renews.
+# (SET expressions read the row as it was before the update.)
 _UPSERT = """
 INSERT INTO reasoning (key, value, size, expires) VALUES (:key, :value, :size, :expires)
 ON CONFLICT (key) DO UPDATE SET
-    value = CASE WHEN expires <= :now OR value = X'' THEN excluded.value ELSE value END,
-    size = CASE WHEN expires <= :now OR value = X'' THEN excluded.size ELSE size END,
+    value = CASE WHEN expires <= :now OR value = excluded.value THEN excluded.value ELSE :ambiguous END,
+    size = CASE WHEN expires <= :now OR value = excluded.value THEN excluded.size ELSE :ambiguous_size END,
     expires = excluded.expires
 """
+_AMBIGUOUS = AMBIGUOUS_REASONING.encode("utf-8", "surrogatepass")
 _PRUNE = (
     "DELETE FROM reasoning WHERE key IN "
     f"(SELECT key FROM reasoning WHERE expires <= ? ORDER BY expires LIMIT {_PRUNE_LIMIT})"
@@ -461,6 +467,8 @@ class SQLiteStore:
                     "size": len(key) + len(data),
                     "expires": expires,
                     "now": now,
+                    "ambiguous": _AMBIGUOUS,
+                    "ambiguous_size": len(key) + len(_AMBIGUOUS),
                 }
             )
         conn = self._conn()
@@ -525,14 +533,15 @@ class SQLiteStore:
 # -- Redis -------------------------------------------------------------------------------------------------------
 
 # The merge rule (_memory.merged) for a whole batch in one script, so it runs atomically on the server. KEYS: the
-# namespaced keys; ARGV: time to live (ms), then one value per key. The first reasoning stays; "" yields to one.
+# namespaced keys; ARGV: time to live (ms), the ambiguous marker, then one value per key. A key holding a value
+# different from the one saved becomes ambiguous (and stays so); the same value, or an absent key, takes it.
 _PUT_SCRIPT = """
 local ttl = ARGV[1]
 for i = 1, #KEYS do
-    local value = ARGV[i + 1]
+    local value = ARGV[i + 2]
     local old = redis.call('GET', KEYS[i])
-    if old and old ~= '' then
-        value = old
+    if old and old ~= value then
+        value = ARGV[2]
     end
     redis.call('SET', KEYS[i], value, 'PX', ttl)
 end
@@ -658,7 +667,7 @@ class RedisStore:
         for start in range(0, len(items), _SQL_CHUNK):
             batch = items[start : start + _SQL_CHUNK]
             keys = [REDIS_KEY_PREFIX + key for key, _ in batch]
-            yield keys, [self._ttl_ms, *(_encode(value) for _, value in batch)]
+            yield keys, [self._ttl_ms, _AMBIGUOUS, *(_encode(value) for _, value in batch)]
 
     async def _loop_client(self) -> _LoopClient:
         loop = asyncio.get_running_loop()

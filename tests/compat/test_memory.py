@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from deepseek_openai import InvalidRequestError, create_client, create_http_client
-from deepseek_openai._compat._memory import ReasoningMemory, Transcript
+from deepseek_openai._compat._memory import AMBIGUOUS_REASONING, ReasoningMemory, Transcript, merged
 from deepseek_openai._compat._passback import Scope
 from deepseek_openai.testing import FakeDeepSeek
 from tests._wire import WEATHER_TOOL as TOOL
@@ -174,14 +174,37 @@ def test_entries_expire_after_their_time_to_live() -> None:
     assert memory.get(b"k") is None and len(memory) == 0 and memory.size == 0
 
 
-def test_a_saved_reasoning_is_never_blanked_or_replaced() -> None:
+@pytest.mark.parametrize(
+    ("saves", "held"),
+    [
+        (["first", "second"], AMBIGUOUS_REASONING),  # two reasonings: neither is filled
+        (["first", ""], AMBIGUOUS_REASONING),  # a reasoning, then the same turn received with thinking off
+        (["", "late reasoning"], AMBIGUOUS_REASONING),  # and the other way round
+        (["first", "second", "first"], AMBIGUOUS_REASONING),  # ambiguous stays ambiguous
+        (["same", "same"], "same"),  # the same reply saved twice stays fillable
+        (["", ""], ""),
+    ],
+)
+def test_a_key_saved_with_two_different_values_becomes_ambiguous(saves: list[str], held: str) -> None:
     memory = ReasoningMemory()
-    memory.put([(b"k", "first")])
-    memory.put([(b"k", "")])  # a reply received with thinking off for the same conversation
-    memory.put([(b"k", "second")])
-    assert memory.get(b"k") == "first"
-    memory.put([(b"bare", ""), (b"bare", "late reasoning")])  # "" yields to a reasoning
-    assert memory.get(b"bare") == "late reasoning"
+    for value in saves:
+        memory.put([(b"k", value)])
+    assert memory.get(b"k") == held
+    assert merged(None, saves[0]) == saves[0]
+
+
+def test_an_ambiguous_key_lasts_until_it_expires() -> None:
+    now = [0.0]
+    memory = ReasoningMemory(ttl=60, clock=lambda: now[0])
+    memory.put([(b"k", "alice")])
+    memory.put([(b"k", "bob")])
+    now[0] += 59
+    memory.put([(b"k", "alice")])  # a save renews the time to live, and the key stays ambiguous
+    now[0] += 59
+    assert memory.get(b"k") == AMBIGUOUS_REASONING
+    now[0] += 2
+    memory.put([(b"k", "carol")])  # expired: a new reply starts afresh
+    assert memory.get(b"k") == "carol"
 
 
 def test_memory_is_thread_safe() -> None:

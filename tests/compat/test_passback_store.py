@@ -74,11 +74,23 @@ def test_a_restarted_process_fills_from_the_store(fake_deepseek: FakeDeepSeek) -
     assert sent_reasoning(fake_deepseek) == ["Call f."] and store.calls == ["put", "get", "put"]
 
 
-def test_the_store_is_not_asked_when_the_process_memory_knows(fake_deepseek: FakeDeepSeek) -> None:
+def test_the_store_is_read_first_even_when_the_process_memory_knows(fake_deepseek: FakeDeepSeek) -> None:
+    # Another worker may have made the turn ambiguous in the store (test_passback_ambiguous.py): the store decides.
     store = DictStore()
     client = fake_deepseek.client(reasoning_store=store)
     client.chat.completions.create(model=MODEL, messages=tool_round(fake_deepseek, client), tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert "get" not in store.calls and sent_reasoning(fake_deepseek) == ["Call f."]
+    assert store.calls == ["put", "get", "put"] and sent_reasoning(fake_deepseek) == ["Call f."]
+
+
+def test_a_turn_the_store_lost_is_still_filled_from_the_process_memory(fake_deepseek: FakeDeepSeek) -> None:
+    # A save the store lost (it failed, with a warning, or the entry expired there first) leaves the process memory
+    # to answer: the store only ever adds what other processes received.
+    store = DictStore()
+    client = fake_deepseek.client(reasoning_store=store)
+    messages = tool_round(fake_deepseek, client)
+    store.data.clear()
+    client.chat.completions.create(model=MODEL, messages=messages, tools=[TOOL])  # type: ignore[arg-type,list-item]
+    assert sent_reasoning(fake_deepseek) == ["Call f."]
 
 
 def test_the_environment_variable_names_the_store(fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,9 +21,18 @@ from typing import Any
 import pytest
 
 from deepseek_openai import InvalidRequestError, ReasoningStore, ReasoningStoreError, open_store
+from deepseek_openai._compat._memory import AMBIGUOUS_REASONING, merged
 from deepseek_openai._compat._stores import DEFAULT_MAX_BYTES, DEFAULT_TTL, SQLiteStore, redact_url
 
 REASONING = "The user wants the weather in Paris; I should call get_weather."
+# The merge rule (_memory.merged) every store keeps: (first save, second save, what the key then holds).
+MERGE_CASES = [
+    (REASONING, "other", AMBIGUOUS_REASONING),  # two reasonings under one key: neither is filled
+    (REASONING, "", AMBIGUOUS_REASONING),  # a reasoning, then the turn received with thinking off
+    ("", REASONING, AMBIGUOUS_REASONING),  # and the other way round
+    (REASONING, REASONING, REASONING),  # the same reply saved twice stays fillable
+    ("", "", ""),
+]
 
 
 class Clock:
@@ -67,18 +76,21 @@ def test_same_value_again_is_kept(store: SQLiteStore) -> None:
     assert store.get(["a1"]) == {"a1": REASONING}
 
 
-@pytest.mark.parametrize(
-    ("first", "second", "kept"),
-    [(REASONING, "other", REASONING), (REASONING, "", REASONING), ("", REASONING, REASONING)],
-)
-def test_the_first_reasoning_stays_and_an_empty_one_yields(
-    store: SQLiteStore, first: str, second: str, kept: str
+@pytest.mark.parametrize(("first", "second", "held"), MERGE_CASES)
+def test_a_key_saved_with_a_different_value_becomes_ambiguous(
+    store: SQLiteStore, first: str, second: str, held: str
 ) -> None:
     store.put({"a1": first, "b2": "unrelated"})
     store.put({"a1": second, "b2": "unrelated"})
-    assert store.get(["a1", "b2"]) == {"a1": kept, "b2": "unrelated"}
-    store.put({"a1": "a third"})  # nothing replaces a reasoning once saved
-    assert store.get(["a1"]) == {"a1": kept}
+    assert store.get(["a1", "b2"]) == {"a1": held, "b2": "unrelated"}
+    assert merged(merged(None, first), second) == held  # the rule of the process memory, exactly
+    store.put({"a1": held})
+    assert store.get(["a1"]) == {"a1": held}
+    store.put({"a1": "a third"})  # nothing brings a single reasoning back while the key lives
+    assert store.get(["a1"]) == {"a1": AMBIGUOUS_REASONING}
+    assert store.stored_bytes() == len("a1") + len(AMBIGUOUS_REASONING.encode("utf-8", "surrogatepass")) + len(
+        "b2unrelated"
+    )
 
 
 def test_text_comes_back_exactly_as_it_went_in(store: SQLiteStore) -> None:
@@ -116,10 +128,10 @@ def test_an_expired_key_takes_a_new_value(store: SQLiteStore, clock: Clock) -> N
     assert store.get(["a1"]) == {"a1": "a later conversation's reasoning"}
 
 
-def test_a_kept_value_expires_too(store: SQLiteStore, clock: Clock) -> None:
+def test_an_ambiguous_key_expires_too(store: SQLiteStore, clock: Clock) -> None:
     store.put({"a1": "x"})
     store.put({"a1": "y"})
-    assert store.get(["a1"]) == {"a1": "x"}
+    assert store.get(["a1"]) == {"a1": AMBIGUOUS_REASONING}
     clock.now += 10
     assert store.get(["a1"]) == {}
     store.put({"a1": "z"})
@@ -228,7 +240,7 @@ def test_a_locked_database_is_an_error_after_the_busy_timeout_and_reads_go_on(tm
 async def test_async_twins(store: SQLiteStore) -> None:
     await store.aput({"a1": REASONING})
     await store.aput({"a1": "other", "b2": ""})
-    assert await store.aget(["a1", "b2", "c3"]) == {"a1": REASONING, "b2": ""}
+    assert await store.aget(["a1", "b2", "c3"]) == {"a1": AMBIGUOUS_REASONING, "b2": ""}
 
 
 async def test_a_waiting_async_write_does_not_block_the_event_loop(tmp_path: Path) -> None:
@@ -311,11 +323,11 @@ def check_processes_share_the_store(url: str, cwd: Path, ns: str = "") -> None:
     assert got == {k1: "alpha", k2: "same"}
     run_store_process(url, f"store.put({{{k1!r}: 'beta', {k2!r}: 'same'}}); print('null')", cwd)
     got = run_store_process(url, f"print(json.dumps(store.get([{k1!r}, {k2!r}])))", cwd)
-    assert got == {k1: "alpha", k2: "same"}  # the first reasoning stays
+    assert got == {k1: AMBIGUOUS_REASONING, k2: "same"}  # another value makes a key ambiguous; the same one stays
 
 
 def check_concurrent_writers(url: str, cwd: Path, ns: str = "") -> None:
-    """Four processes write at once: shared keys agree, split keys keep one writer's value, own keys stay apart."""
+    """Four processes write at once: shared keys agree, split keys end ambiguous, own keys stay apart."""
     code = f"""
 n = int(sys.argv[2])
 for i in range(0, 200, 10):
@@ -344,7 +356,7 @@ print('null')
     keys += [f"{ns}own{n}-{j}" for n in range(4) for j in range(200)]
     got = run_store_process(url, f"print(json.dumps(store.get({keys!r})))", cwd)
     split = {key: got.pop(key) for key in [f"{ns}split{j}" for j in range(200)]}
-    assert set(split.values()) <= {f"from{n}" for n in range(4)}  # one writer's value each, never a blend
+    assert set(split.values()) == {AMBIGUOUS_REASONING}  # four writers, four values: each key ends ambiguous
     assert got == {
         **{f"{ns}shared{j}": f"same{j}" for j in range(200)},
         **{f"{ns}own{n}-{j}": f"mine{j}" for n in range(4) for j in range(200)},

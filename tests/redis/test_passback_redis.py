@@ -19,6 +19,7 @@ from deepseek_openai import CompatWarning, InvalidRequestError, ReasoningStoreEr
 from deepseek_openai._compat._memory import process_memory
 from deepseek_openai.testing import FakeDeepSeek
 from tests._rounds import TOOL, run_round
+from tests.compat.test_passback_ambiguous import check_another_worker_makes_the_turn_ambiguous
 from tests.compat.test_passback_sqlite import three_rounds
 from tests.redis.test_redis_store import URL, Server, poll
 
@@ -30,6 +31,12 @@ def sent_reasoning(ds: FakeDeepSeek) -> list[str | None]:
 def test_a_tool_loop_whose_rounds_run_in_different_processes(fake_deepseek: FakeDeepSeek, tmp_path: Path) -> None:
     three_rounds(fake_deepseek, URL, tmp_path / "history.json")
     assert sent_reasoning(fake_deepseek) == ["first, look it up", "then look again"]
+
+
+def test_a_worker_saving_another_reply_makes_the_turn_ambiguous_for_every_worker(
+    fake_deepseek: FakeDeepSeek, tmp_path: Path
+) -> None:
+    check_another_worker_makes_the_turn_ambiguous(fake_deepseek, URL, tmp_path / "history.json")
 
 
 def test_an_expired_entry_is_not_filled(fake_deepseek: FakeDeepSeek, tmp_path: Path) -> None:

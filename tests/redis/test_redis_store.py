@@ -24,8 +24,9 @@ import pytest
 import redis
 
 from deepseek_openai import ReasoningStoreError, open_store
+from deepseek_openai._compat._memory import AMBIGUOUS_REASONING
 from deepseek_openai._compat._stores import REDIS_KEY_PREFIX, RedisStore
-from tests.compat.test_stores import REASONING, check_concurrent_writers, check_processes_share_the_store
+from tests.compat.test_stores import MERGE_CASES, REASONING, check_concurrent_writers, check_processes_share_the_store
 
 # Read at import: the autouse clean_env fixture removes DEEPSEEK_* variables before each test.
 URL = os.environ["DEEPSEEK_OPENAI_REDIS_URL"]
@@ -57,18 +58,19 @@ def poll(check: Callable[[], bool], seconds: float = 10.0) -> bool:
 # -- the merge rule and expiry -----------------------------------------------------------------------------------
 
 
-def test_the_merge_rule(ns: str) -> None:
+@pytest.mark.parametrize(("first", "second", "held"), MERGE_CASES)
+def test_the_merge_rule(ns: str, raw: Any, first: str, second: str, held: str) -> None:
     store = RedisStore(URL, ttl=60)
     a, b, c = ns + "a", ns + "b", ns + "c"
-    store.put({a: REASONING, b: ""})
-    assert store.get([a, b, c]) == {a: REASONING, b: ""}
-    store.put({a: REASONING, b: ""})
-    assert store.get([a, b]) == {a: REASONING, b: ""}
-    store.put({a: "a later reasoning", b: "x"})  # the first reasoning stays; "" yields to a reasoning
-    assert store.get([a, b]) == {a: REASONING, b: "x"}
-    store.put({b: ""})
-    assert store.get([a, b]) == {a: REASONING, b: "x"}
-    store.close()
+    store.put({a: first, b: "unrelated"})
+    store.put({a: second, b: "unrelated"})
+    assert store.get([a, b, c]) == {a: held, b: "unrelated"}  # the same rule as SQLite's and the process memory's
+    store.put({a: held})
+    assert store.get([a]) == {a: held}
+    store.put({a: "a third"})  # nothing brings a single reasoning back while the key lives
+    assert store.get([a]) == {a: AMBIGUOUS_REASONING}
+    assert raw.get(REDIS_KEY_PREFIX + a) == AMBIGUOUS_REASONING.encode("utf-8", "surrogatepass")
+    assert 50_000 < raw.pttl(REDIS_KEY_PREFIX + a) <= 60_000  # an ambiguous key still expires
 
 
 def test_text_comes_back_exactly_and_keys_are_namespaced(ns: str, raw: Any) -> None:
@@ -94,8 +96,8 @@ def test_entries_expire_and_a_save_renews_them(ns: str, raw: Any) -> None:
     before = raw.pttl(REDIS_KEY_PREFIX + ns + "kept"), raw.pttl(REDIS_KEY_PREFIX + ns + "split")
     store.put({ns + "kept": REASONING, ns + "split": "z"})
     after = raw.pttl(REDIS_KEY_PREFIX + ns + "kept"), raw.pttl(REDIS_KEY_PREFIX + ns + "split")
-    assert after[0] > before[0] and after[1] > before[1]  # renewed, the kept first value too
-    assert store.get([ns + "kept", ns + "split"]) == {ns + "kept": REASONING, ns + "split": "x"}
+    assert after[0] > before[0] and after[1] > before[1]  # renewed, the ambiguous key too
+    assert store.get([ns + "kept", ns + "split"]) == {ns + "kept": REASONING, ns + "split": AMBIGUOUS_REASONING}
 
 
 def test_an_expired_key_takes_a_new_value(ns: str) -> None:
@@ -139,10 +141,10 @@ async def test_async_twins(ns: str) -> None:
     store = RedisStore(URL, ttl=60)
     a, b = ns + "a", ns + "b"
     await store.aput({a: REASONING, b: ""})
-    await store.aput({a: "other"})
+    await store.aput({a: REASONING})
     assert await store.aget([a, b, ns + "c"]) == {a: REASONING, b: ""}
     await store.aput({b: "late"})
-    assert store.get([a, b]) == {a: REASONING, b: "late"}  # the sync client sees what the async one wrote
+    assert store.get([a, b]) == {a: REASONING, b: AMBIGUOUS_REASONING}  # the sync client sees the async one's
 
 
 def test_each_event_loop_gets_a_client_closed_with_the_loop(ns: str) -> None:
