@@ -32,32 +32,31 @@ _LOOKUP = "deepseek_openai.store_lookup"  # request extension: the rewrite an as
 
 
 def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
-    """Return whether these ``build_request`` keywords are a tool request with thinking off (``_thinking.thinks``).
+    """Return whether these ``build_request`` keywords are a chat request with thinking off (``_thinking.thinks``).
 
-    The SDK's compact bytes are read by the toggle it writes (or, with neither toggle nor effort, thinking's default:
-    on); any other body is parsed and the rule itself decides.
+    Its reply is remembered as received without reasoning (``""``), with tools or without: a user whose identical
+    conversation got a reasoning must not have it filled into a later tool request of this one (the key is then
+    ambiguous). The SDK's compact toggle decides at once; with neither toggle nor effort, thinking is on (its
+    default); any other body is parsed and the rule itself decides.
     """
     body = kwargs.get("json")
     if not isinstance(body, Mapping):
         content = kwargs.get("content")
-        if not isinstance(content, bytes) or b'"tools"' not in content:
+        if not isinstance(content, bytes):
             return False
-        if b'"tools":[{' in content:
-            if b'"thinking":{"type":"enabled"}' in content:
-                return False
-            if b'"thinking":{"type":"disabled"}' in content:
-                return True
-            if b'"thinking"' not in content and b'"reasoning_effort"' not in content:
-                return False
+        if b'"thinking"' not in content and b'"reasoning_effort"' not in content:
+            return False
+        if b'"thinking":{"type":"enabled"}' in content:
+            return False
+        if b'"thinking":{"type":"disabled"}' in content:
+            return True  # the toggle wins over an effort; a reply that does carry reasoning keeps it anyway
         try:
             body = json.loads(content)
         except ValueError:
             return False  # not a JSON body: not a chat request we can key
         if not isinstance(body, Mapping):
             return False
-    if not body.get("tools"):
-        return False
-    from .._thinking import thinks  # imported on use: only a tool request asks
+    from .._thinking import thinks  # imported on use: only a body that names thinking asks
 
     return not thinks(body)
 

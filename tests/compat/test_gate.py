@@ -227,11 +227,12 @@ def test_the_gate_follows_the_thinking_rule(body: dict[str, Any], layout: dict[s
 
 @settings(max_examples=100, deadline=None)
 @given(body=_BODIES, layout=st.sampled_from(_LAYOUTS))
-def test_a_tool_request_sent_without_thinking_is_told_by_the_thinking_rule(
+def test_a_request_sent_without_thinking_is_told_by_the_thinking_rule(
     body: dict[str, Any], layout: dict[str, Any]
 ) -> None:
-    # The tap saves a reply of such a request as "received without reasoning": the same rule, over bytes or a dict.
-    expected = bool(body.get("tools")) and not thinks(body)
+    # The tap saves a reply of such a request (tools or not) as "received without reasoning": the same rule, over
+    # bytes or a dict.
+    expected = not thinks(body)
     assert sent_without_thinking({"json": body}) is expected
     assert sent_without_thinking({"content": json.dumps(body, ensure_ascii=False, **layout).encode()}) is expected
 

@@ -114,19 +114,21 @@ def test_users_with_identical_conversations_in_threads_and_tasks_never_get_each_
     assert leaked(fake_deepseek) == []
 
 
+@pytest.mark.parametrize("tools", [[TOOL], None], ids=["tools", "no tools"])
 @pytest.mark.parametrize("alice_first", [True, False])
 def test_a_reasoning_and_a_turn_received_with_thinking_off_make_the_key_ambiguous_in_either_order(
-    fake_deepseek: FakeDeepSeek, alice_first: bool
+    fake_deepseek: FakeDeepSeek, alice_first: bool, tools: Any
 ) -> None:
     client = fake_deepseek.client()
+    extra = {"tools": tools} if tools else {}
 
     def alice() -> None:
         fake_deepseek.add_reply(GREETING, reasoning=private(1))
-        client.chat.completions.create(model=MODEL, messages=ASK, tools=[TOOL])  # type: ignore[arg-type,list-item]
+        client.chat.completions.create(model=MODEL, messages=ASK, **extra)  # type: ignore[arg-type]
 
-    def bob() -> None:  # a tool request with thinking off: his turn is remembered as "no reasoning"
+    def bob() -> None:  # thinking off, with tools or without: his turn is remembered as "no reasoning"
         fake_deepseek.add_reply(GREETING)
-        client.chat.completions.create(model=MODEL, messages=ASK, tools=[TOOL], **thinking(False))  # type: ignore[arg-type,list-item]
+        client.chat.completions.create(model=MODEL, messages=ASK, **extra, **thinking(False))  # type: ignore[arg-type]
 
     for send in (alice, bob) if alice_first else (bob, alice):
         send()
