@@ -40,7 +40,10 @@ def sent_without_thinking(kwargs: Mapping[str, Any]) -> bool:
     default); any other body is parsed and the rule itself decides.
     """
     body = kwargs.get("json")
-    if not isinstance(body, Mapping):
+    if isinstance(body, Mapping):
+        if "thinking" not in body and "reasoning_effort" not in body:
+            return False  # thinking's default: on (and the thinking rule's module stays unloaded)
+    else:
         content = kwargs.get("content")
         if not isinstance(content, bytes):
             return False
