@@ -289,10 +289,11 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
         return response
 
     async def _after_lookup(self, lookup: StoreLookup, method: str, url: Any) -> Any:
+        store = self.reasoning_store
         try:
-            read = LookedUp(await self.reasoning_store.aget(lookup.keys), None)
+            read = LookedUp(await store.aget(lookup.keys), None, getattr(store, "ttl", None))
         except Exception as err:  # noqa: BLE001 - reported as the store's failure by the rewrite below
-            read = LookedUp({}, err)
+            read = LookedUp({}, err, None)
         kwargs, transcript = resume_request(lookup, read)
         return self._built(method, url, kwargs, lookup.request[2], transcript)
 
@@ -309,10 +310,13 @@ class AsyncDeepSeekHttpClient(_Hooked, openai.DefaultAsyncHttpxClient):
 
 
 class LookedUp:
-    """A store stand-in for the rest of an async request's rewrite: what the store returned, or how it failed."""
+    """A store stand-in for the rest of an async request's rewrite: what the store returned, or how it failed.
 
-    def __init__(self, found: Mapping[str, str], error: Exception | None) -> None:
-        self.found, self.error = found, error
+    ``ttl`` is the real store's: what was read is copied into the process memory for no longer than it keeps it.
+    """
+
+    def __init__(self, found: Mapping[str, str], error: Exception | None, ttl: Any) -> None:
+        self.found, self.error, self.ttl = found, error, ttl
 
     def get(self, keys: Any) -> Mapping[str, str]:
         """Return what the awaited read found (or raise its failure)."""

@@ -204,3 +204,27 @@ async def test_an_async_client_reports_a_store_that_is_down(fake_deepseek: FakeD
         with pytest.raises(expected, match="store is down"):
             await client.chat.completions.create(model=MODEL, messages=unknown, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert fake_deepseek.requests == []
+
+
+async def test_what_an_async_client_reads_from_the_store_lives_no_longer_than_the_store_keeps_it(
+    fake_deepseek: FakeDeepSeek, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The async read happens in send(); the copy it leaves in the process memory is bounded by the store's ttl too.
+    class ShortStore(DictStore):
+        ttl = 5.0
+
+    now = [1000.0]
+    memory = process_memory()
+    monkeypatch.setattr(memory, "_clock", lambda: now[0])
+    store = ShortStore()
+    store.sync_allowed = False
+    ask = [{"role": "user", "content": "hi"}]
+    again = [*ask, {"role": "assistant", "content": "Hello."}, {"role": "user", "content": "?"}]
+    async with fake_deepseek.async_client(reasoning_store=store) as client:
+        fake_deepseek.add_reply("Hello.", reasoning="R1")
+        await client.chat.completions.create(model=MODEL, messages=ask)  # type: ignore[arg-type]
+        memory.clear()  # a worker that never saw the reply: the next request reads it from the store
+        await client.chat.completions.create(model=MODEL, messages=again, tools=[TOOL])  # type: ignore[arg-type,list-item]
+        assert sent_reasoning(fake_deepseek) == ["R1"] and "R1" in (v for v, _ in memory._items.values())
+        now[0] += 5.1
+        assert "R1" not in (memory.get(key) for key in list(memory._items))
