@@ -24,7 +24,7 @@ from .._thinking import thinks
 from .._warnings import CompatWarning, LegacyModelWarning, warn_once
 from ._gate import SAMPLING
 from ._hook_options import HookOptions, LegacyMode, MissingReasoning
-from ._memory import AMBIGUOUS_REASONING, Transcript
+from ._memory import AMBIGUOUS_REASONING, Transcript, merged
 from ._passback import Scope, StoreLookup, Turn, missing_turns, recall
 
 __all__ = [
@@ -352,33 +352,39 @@ def _ambiguous(body: dict[str, Any], turns: list[int], fallback: MissingReasonin
     )
 
 
-def _from_store(turns: list[Turn], scope: Scope, deferred: bool) -> str | None:
-    """Read the turns' keys from the durable store into the process memory; return why it failed, if it did.
-
-    The memory merges what was read with what it holds (``merged``): a key the two hold with different values is
-    ambiguous there too.
-    """
+def _from_store(turns: list[Turn], scope: Scope, deferred: bool) -> tuple[Mapping[str, str], str | None]:
+    """Read the turns' keys from the durable store (copied into the process memory); return them, or why it failed."""
     keys = [key for turn in turns for key in turn.store_keys()]
     if deferred:
         raise StoreLookup(keys)  # an async client reads the store in send(), never blocking the event loop
     try:
-        scope.warm(scope.store.get(keys))
+        read = scope.store.get(keys)
+        scope.warm(read)
     except Exception as err:  # noqa: BLE001 - any failure of a store (ours or the user's) is reported as one
         from ._stores import store_error
 
-        return str(store_error(err))
-    return None
+        return {}, str(store_error(err))
+    return read, None
 
 
 def _recalled(turns: list[Turn], scope: Scope, deferred: bool) -> tuple[dict[int, str | None], str | None]:
     """Return what each turn came with (by its index), and why the store failed, if it did.
 
     With a durable store, the store is read first, for every turn: another process may have saved a second,
-    different reply under a key (making it ambiguous) that this process's memory does not know of. The process
-    memory, holding what was read merged with its own, then answers; alone when the store fails.
+    different reply under a key (making it ambiguous) that this process's memory does not know of. A key that the
+    store and the process memory both hold, with different values, is ambiguous too (``merged``); the process
+    memory alone answers when the store fails, and for keys the store does not hold.
     """
-    failed = None if scope.store is None else _from_store(turns, scope, deferred)
-    return {turn.at: recall(scope.memory.get, turn) for turn in turns}, failed
+    mine = {key: scope.memory.get(key) for turn in turns for key in (turn.key, *turn.call_keys)}
+    if scope.store is None:
+        return {turn.at: recall(mine.__getitem__, turn) for turn in turns}, None
+    read, failed = _from_store(turns, scope, deferred)
+
+    def either(key: bytes) -> str | None:
+        here, there = mine[key], read.get(key.hex())
+        return there if here is None else here if there is None else merged(here, there)
+
+    return {turn.at: recall(either, turn) for turn in turns}, failed
 
 
 def _fill_reasoning(
