@@ -34,6 +34,13 @@ def write_input(path: Path, count: int, model: str = "deepseek-flash") -> Path:
     return path
 
 
+def against(ds: FakeDeepSeek, folder: Path, key: str | None = None) -> list[str]:
+    """The flags that point ``batch`` at the double, its key (or ``key``) in an env file as a user keeps it."""
+    env_file = folder / "keys.env"
+    env_file.write_text(f"DEEPSEEK_API_KEY={key or ds.api_key}\n")
+    return ["--base-url", ds.base_url, "--env-file", str(env_file)]
+
+
 def test_offline_batch_writes_every_line_and_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = write_input(tmp_path / "in.jsonl", 5, model="gpt-4o")
     code = main(["--offline", "batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--model", "deepseek-flash"])
@@ -135,16 +142,14 @@ def test_a_402_stop_prints_the_fix_and_a_resume_command_that_keeps_the_endpoint_
     src = write_input(tmp_path / "in.jsonl", 20)
     out = tmp_path / "out.jsonl"
     with FakeDeepSeek(balance="0") as ds:
-        env_file = tmp_path / "keys.env"
-        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
-        command = ["batch", str(src), "-o", str(out), "--base-url", ds.base_url, "--env-file", str(env_file)]
+        command = ["batch", str(src), "-o", str(out), *against(ds, tmp_path)]
         code = main([*command, "--timeout", "5", "--concurrency", "2"])
         err = capsys.readouterr().err
         assert code == 1, err
         assert "error: the DeepSeek account has no balance left (HTTP 402" in err and "20 request(s) not sent" in err
         assert "fix: top up at https://platform.deepseek.com/top_up" in err
         resume = err.split("resume: ", 1)[1].strip()
-        assert f"--base-url {ds.base_url}" in resume and f"--env-file {env_file}" in resume
+        assert f"--base-url {ds.base_url}" in resume and f"--env-file {tmp_path / 'keys.env'}" in resume
         assert "--timeout 5" in resume and "--concurrency 2" in resume
         ds.balance = "5"
         assert main(resume.split()[1:]) == 0  # the printed command, as printed, sends the rest
@@ -156,10 +161,9 @@ def test_timeout_retries_a_reply_that_never_comes(tmp_path: Path, capsys: pytest
     out = tmp_path / "out.jsonl"
     with FakeDeepSeek() as ds:
         ds.add_fault("hang")
-        env_file = tmp_path / "keys.env"
-        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
-        flags = ["--base-url", ds.base_url, "--env-file", str(env_file), "--timeout", "0.2", "--concurrency", "1"]
-        code = main(["batch", str(src), "-o", str(out), *flags])
+        code = main(
+            ["batch", str(src), "-o", str(out), *against(ds, tmp_path), "--timeout", "0.2", "--concurrency", "1"]
+        )
         err = capsys.readouterr().err
         assert code == 0, err
         assert len(ds.requests) == 4 and "1 retries" in err
@@ -175,9 +179,7 @@ def test_an_offline_output_is_not_resumed_against_deepseek(tmp_path: Path, capsy
     before = out.read_bytes()
     capsys.readouterr()
     with FakeDeepSeek() as ds:
-        env_file = tmp_path / "keys.env"
-        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
-        code = main(["batch", str(src), "-o", str(out), "--base-url", ds.base_url, "--env-file", str(env_file)])
+        code = main(["batch", str(src), "-o", str(out), *against(ds, tmp_path)])
         err = capsys.readouterr().err
         assert code == 2 and "answered by the offline double" in err and ds.requests == []
     assert out.read_bytes() == before
@@ -243,10 +245,8 @@ def test_output_problems_name_the_flag(tmp_path: Path, capsys: pytest.CaptureFix
 def test_a_refused_key_stops_with_the_cli_key_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = write_input(tmp_path / "in.jsonl", 3)
     with FakeDeepSeek() as ds:
-        env_file = tmp_path / "keys.env"
-        env_file.write_text("DEEPSEEK_API_KEY=sk-refused-by-the-double-0000\n")
-        command = ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--base-url", ds.base_url]
-        code = main([*command, "--env-file", str(env_file), "--concurrency", "1"])
+        flags = against(ds, tmp_path, key="sk-refused-by-the-double-0000")
+        code = main(["batch", str(src), "-o", str(tmp_path / "out.jsonl"), *flags, "--concurrency", "1"])
     err = capsys.readouterr().err
     assert code == 1, err
     assert "fix: check DEEPSEEK_API_KEY (in the environment, a .env file or the file --env-file names), then" in err
@@ -256,10 +256,9 @@ def test_a_refused_key_stops_with_the_cli_key_sources(tmp_path: Path, capsys: py
 def test_a_spent_budget_names_the_flag_and_the_lines_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = write_input(tmp_path / "in.jsonl", 5)
     with FakeDeepSeek() as ds:
-        env_file = tmp_path / "keys.env"
-        env_file.write_text(f"DEEPSEEK_API_KEY={ds.api_key}\n")
-        command = ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--base-url", ds.base_url]
-        code = main([*command, "--env-file", str(env_file), "--max-cost", "0.0001"])
+        code = main(
+            ["batch", str(src), "-o", str(tmp_path / "out.jsonl"), *against(ds, tmp_path), "--max-cost", "0.0001"]
+        )
     err = capsys.readouterr().err
     assert code == 1, err
     assert 'fix: raise --max-cost to send the rest, or give the requests a smaller "max_tokens" in their bodies.' in err
