@@ -176,34 +176,27 @@ async def test_an_async_client_rewrites_a_request_that_reads_the_store_once(fake
     assert fake_deepseek.requests[-1].json["model"] == "deepseek-flash"
 
 
-async def test_an_async_client_refuses_an_unknown_turn_before_the_network(fake_deepseek: FakeDeepSeek) -> None:
+@pytest.mark.parametrize(
+    ("down", "error", "match"),
+    [(False, InvalidRequestError, r"messages\[1\]"), (True, ReasoningStoreError, "store is down")],
+    ids=["unknown turn", "store down"],
+)
+async def test_an_async_client_refuses_before_the_network_when_a_turn_cannot_be_filled(
+    fake_deepseek: FakeDeepSeek, down: bool, error: type[Exception], match: str
+) -> None:
+    # A turn the store does not know, or a store that is down: either way nothing is sent, and only aget was asked.
     store = DictStore()
-    store.sync_allowed = False
+    store.sync_allowed, store.down = False, down
     unknown = [
         {"role": "user", "content": "go"},
         {"role": "assistant", "content": "from a database"},
         {"role": "user", "content": "next"},
     ]
-    expected: type[Exception] = InvalidRequestError if _sdk_passes_errors() else openai.BadRequestError
+    expected = error if _sdk_passes_errors() else openai.BadRequestError
     async with fake_deepseek.async_client(reasoning_store=store) as client:
-        with pytest.raises(expected, match=r"messages\[1\]"):
+        with pytest.raises(expected, match=match):
             await client.chat.completions.create(model=MODEL, messages=unknown, tools=[TOOL])  # type: ignore[arg-type,list-item]
     assert store.calls == ["aget"] and fake_deepseek.requests == []
-
-
-async def test_an_async_client_reports_a_store_that_is_down(fake_deepseek: FakeDeepSeek) -> None:
-    store = DictStore()
-    store.down = True
-    unknown = [
-        {"role": "user", "content": "go"},
-        {"role": "assistant", "content": "?"},
-        {"role": "user", "content": "x"},
-    ]
-    expected: type[Exception] = ReasoningStoreError if _sdk_passes_errors() else openai.BadRequestError
-    async with fake_deepseek.async_client(reasoning_store=store) as client:
-        with pytest.raises(expected, match="store is down"):
-            await client.chat.completions.create(model=MODEL, messages=unknown, tools=[TOOL])  # type: ignore[arg-type,list-item]
-    assert fake_deepseek.requests == []
 
 
 async def test_what_an_async_client_reads_from_the_store_lives_no_longer_than_the_store_keeps_it(
